@@ -1,0 +1,79 @@
+"""Building the production Application: settings, database, rate limiter, handlers, scheduler."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.context import BotApp, BotContext
+from bot.handlers.commands import register_commands
+from bot.handlers.registry import register_handlers
+from bot.jobs import weekly
+from bot.ratelimit import ReviewBotRateLimiter
+from bot.services import SERVICES_KEY, Services
+from bot.storage.engine import create_engine, session_factory
+from bot.storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings, *, clock: Clock | None = None, request: BaseRequest | None = None
+) -> BotApp:
+    """The application ``python -m bot run`` starts; tests pass a fake ``request``."""
+    clock = clock or SystemClock()
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.bot_api_url)
+        .base_file_url(settings.file_api_url)
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(ReviewBotRateLimiter(clock))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app: BotApp = builder.build()  # type: ignore[assignment]
+    engine = create_engine(settings.database_url)
+    app.bot_data[SERVICES_KEY] = Services(settings, clock, engine, session_factory(engine))
+    register_handlers(app)
+    return app
+
+
+async def _post_init(app: BotApp) -> None:
+    """Start-up work: migrate the database, publish the command menu, start the scheduler."""
+    services: Services = app.bot_data[SERVICES_KEY]
+    await upgrade(services.engine)
+    await register_commands(app.bot)
+    schedule_jobs(app, services.settings.scheduler_interval_seconds)
+    log.info("started", extra={"bot": app.bot.username})
+
+
+def schedule_jobs(app: BotApp, interval: float) -> None:
+    """The scheduler tick; the database decides what is due, so one repeating job suffices."""
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(
+        weekly.tick,
+        interval=interval,
+        first=1,
+        name=weekly.JOB_NAME,
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )
+
+
+async def _post_shutdown(app: BotApp) -> None:
+    services: Services = app.bot_data[SERVICES_KEY]
+    await services.engine.dispose()

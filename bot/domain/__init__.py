@@ -1,0 +1,1 @@
+"""Pure domain logic: weeks, time zones, schedules and questions. No I/O here."""

@@ -1,0 +1,1 @@
+"""Telegram handlers: thin adapters from updates to storage and domain calls."""

@@ -1,0 +1,89 @@
+"""Notes: anything sent outside a review is kept for the user's current week; edits are applied."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ReactionTypeEmoji
+
+from bot.handlers import review, setup
+from bot.handlers.content import Content, content_of, edited_text
+from bot.handlers.turn import Turn, private_turn
+from bot.storage import entries
+
+log = logging.getLogger(__name__)
+EDIT_REACTION = "✍"
+
+
+@private_turn()
+async def note_command(turn: Turn) -> None:
+    """/note <text>: keep a note for this week."""
+    message = turn.message
+    assert message is not None
+    content = content_of(message)
+    if content is None or not (content.text or "").strip():
+        await turn.reply(turn.tr("note.usage"))
+        return
+    await save_note(turn, content)
+
+
+@private_turn()
+async def on_message(turn: Turn) -> None:
+    """Any text, photo or voice note: an answer during a review, a setting we asked for, or a note."""
+    message = turn.message
+    assert message is not None
+    content = content_of(message)
+    if content is None:
+        await turn.reply(turn.tr("unsupported.kind"))
+        return
+    state = turn.user.state
+    if state == setup.ASK_TIMEZONE and content.text is not None and message.text is not None:
+        await setup.handle_timezone_text(turn, content.text)
+        return
+    if state is not None and await review.handle_message(turn, content):
+        return
+    await save_note(turn, content)
+
+
+async def save_note(turn: Turn, content: Content) -> None:
+    message = turn.message
+    assert message is not None
+    week = turn.current_week
+    await entries.add_entry(
+        turn.session,
+        user_id=turn.user.id,
+        week=week.key,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        kind=content.kind,
+        text=content.text,
+        sent_at=message.date,
+        file_id=content.file_id,
+        file_unique_id=content.file_unique_id,
+        duration=content.duration,
+    )
+    log.info("note_saved", extra={"user": turn.user.id, "week": week.key, "kind": content.kind})
+    key = "note.saved" if turn.user.onboarded else "note.saved_finish_setup"
+    await turn.reply(turn.tr(key, week=week.week))
+
+
+@private_turn(create=False)
+async def on_edit(turn: Turn) -> None:
+    """An edited message: update the stored text (the first version is kept too)."""
+    message = turn.update.edited_message
+    assert message is not None
+    entry = await entries.apply_edit(
+        turn.session,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        text=edited_text(message),
+        now=turn.now,
+    )
+    if entry is None:
+        return  # an edit of something we never stored (a command, a time zone answer)
+    log.info("entry_edited", extra={"user": turn.user.id, "entry": entry.id})
+    await turn.context.bot.set_message_reaction(
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        reaction=[ReactionTypeEmoji(EDIT_REACTION)],
+    )

@@ -1,0 +1,39 @@
+"""The one place where every handler is registered, in the order PTB tries them."""
+
+from __future__ import annotations
+
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.context import BotApp
+from bot.handlers import misc, notes, review, setup
+
+NEW = filters.UpdateType.MESSAGE  # commands and content only from new messages, not edits
+EDITED = filters.UpdateType.EDITED_MESSAGE
+
+
+def register_handlers(app: BotApp) -> None:
+    """Attach all handlers to ``app``."""
+    app.add_handler(MessageHandler(EDITED & (filters.TEXT | filters.CAPTION), notes.on_edit))
+
+    commands = {
+        "start": setup.start,
+        "settings": setup.settings_command,
+        "pause": setup.pause,
+        "resume": setup.resume,
+        "review": review.review_command,
+        "note": notes.note_command,
+        "help": misc.help_command,
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=NEW))
+    app.add_handler(MessageHandler(NEW & filters.COMMAND, misc.unknown_command))
+    app.add_handler(
+        MessageHandler(NEW & (filters.TEXT | filters.PHOTO | filters.VOICE), notes.on_message)
+    )
+    app.add_handler(MessageHandler(NEW & ~filters.StatusUpdate.ALL, misc.unsupported))
+
+    app.add_handler(CallbackQueryHandler(setup.on_setup_button, pattern=r"^(ob|set):"))
+    app.add_handler(CallbackQueryHandler(review.on_review_button, pattern=r"^rv:"))
+    app.add_handler(CallbackQueryHandler(misc.stale_button))
+
+    app.add_error_handler(misc.on_error)

@@ -1,0 +1,296 @@
+"""The weekly review conversation: /review, the prompt's buttons, answers, Next, the summary.
+
+Moving on is always explicit: every message sent while a question is open belongs to that
+question, until the user taps **Next** (or **Skip**). A thought split over several quick
+messages can therefore never end up split across two questions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dtm
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest
+
+from bot.domain.journal import ReviewStatus
+from bot.domain.schedule import review_week
+from bot.domain.weeks import IsoWeek
+from bot.handlers.content import Content
+from bot.handlers.turn import Turn, private_turn
+from bot.i18n import Safe
+from bot.review import flow, messages
+from bot.storage import entries, reviews, users
+from bot.storage.models import Review
+
+log = logging.getLogger(__name__)
+
+LATE_REVIEW_DAYS = 7
+MAX_WEEKS_BACK = 60
+
+
+# ---------------------------------------------------------------- /review
+
+
+@private_turn()
+async def review_command(turn: Turn) -> None:
+    """/review [last | 2026-W46]: open this week's review, or a past week's."""
+    if not turn.user.onboarded:
+        await turn.reply(turn.tr("settings.finish_setup_first"))
+        return
+    args = turn.context.args or []
+    this_week = review_week(turn.now, turn.zone.key)
+    week: IsoWeek | None
+    if not args:
+        week = this_week
+    elif len(args) == 1 and args[0].lower() in ("last", "지난주"):
+        week = this_week.previous()
+    else:
+        try:
+            week = IsoWeek.parse(" ".join(args)) if len(args) == 1 else None
+        except ValueError:
+            week = None
+    if week is None:
+        await turn.reply(turn.tr("review.usage", example=this_week.previous().key))
+        return
+    if week > turn.current_week:
+        await turn.reply(turn.tr("review.future", week=week.key))
+        return
+    if week < turn.current_week.shift(-MAX_WEEKS_BACK):
+        await turn.reply(turn.tr("review.too_old", week=week.key))
+        return
+    await open_review(turn, week)
+
+
+async def open_review(turn: Turn, week: IsoWeek) -> None:
+    """Start (or resume) the review of ``week`` because the user asked for it."""
+    review = await reviews.get_review(turn.session, turn.user.id, week.key)
+    if review is None:
+        keys = await flow.plan(turn.session, turn.user, week)
+        if not keys:
+            await turn.reply(turn.tr("review.no_questions"))
+            return
+        review = await reviews.claim_review(
+            turn.session,
+            user_id=turn.user.id,
+            week=week.key,
+            keys=keys,
+            status=ReviewStatus.PROMPTED,
+            deadline=turn.now + dtm.timedelta(days=LATE_REVIEW_DAYS),
+            now=turn.now,
+        )
+        assert review is not None  # we just checked that it did not exist
+    if review.status == ReviewStatus.COMPLETED:
+        await _send_summary(turn, review, again=True)
+        return
+    await _start(turn, review)
+
+
+async def _start(turn: Turn, review: Review) -> None:
+    if review.status != ReviewStatus.IN_PROGRESS:
+        review.status = ReviewStatus.IN_PROGRESS.value
+        review.started_at = review.started_at or turn.now
+        review.wake_at = None
+    await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, {"review_id": review.id})
+    if review.position == 0 and not await reviews.answers_of(turn.session, review.id):
+        week = IsoWeek.parse(review.week)
+        title = Safe(messages.week_title(turn.tr, week))
+        await turn.reply(turn.tr.n("review.starting", len(review.question_keys), title=title))
+    await flow.send_question(turn.session, turn.context.bot, turn.user, review)
+
+
+# ---------------------------------------------------------------- buttons
+
+
+@private_turn()
+async def on_review_button(turn: Turn) -> None:
+    """Any button of the review conversation (``rv:<action>:<id>[:…]``)."""
+    query = turn.update.callback_query
+    assert query is not None and query.data is not None
+    parts = query.data.split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    ids = [int(p) for p in parts[2:] if p.isdigit()]
+    if action in ("hl", "pv") and ids:
+        await _toggle(turn, ids[0], action)
+        return
+    review = await reviews.review_by_id(turn.session, turn.user.id, ids[0]) if ids else None
+    if review is None:
+        await turn.reply(turn.tr("error.stale_review_button"))
+        return
+    if action == "start" or action == "reopen":
+        if action == "reopen" and review.status == ReviewStatus.COMPLETED:
+            review.status = ReviewStatus.IN_PROGRESS.value
+            review.position = 0
+        await _clear_keyboard(turn)
+        await _start(turn, review)
+    elif action == "later" and len(parts) == 4:
+        await _snooze(turn, review, parts[3])
+    elif action == "skipweek":
+        await _skip_week(turn, review)
+    elif action in ("next", "skip", "rate") and len(ids) >= 2:
+        if review.status != ReviewStatus.IN_PROGRESS or ids[1] != review.position:
+            await turn.reply(turn.tr("error.stale_review_button"))
+            return
+        if action == "rate" and len(ids) == 3 and 1 <= ids[2] <= 5:
+            await _rate(turn, review, ids[2])
+        else:
+            await _clear_keyboard(turn)
+            await _advance(turn, review, skip=action == "skip")
+    else:
+        await turn.reply(turn.tr("error.stale_review_button"))
+
+
+async def _snooze(turn: Turn, review: Review, when: str) -> None:
+    if review.status not in (ReviewStatus.PROMPTED, ReviewStatus.SNOOZED, ReviewStatus.CLAIMED):
+        await turn.reply(turn.tr("error.stale_review_button"))
+        return
+    until = flow.snooze_until(turn.user, turn.now, when)
+    review.status = ReviewStatus.SNOOZED.value
+    review.wake_at = until
+    # A snoozed prompt may run past the usual deadline; give it a day after the wake-up.
+    review.deadline_at = max(review.deadline_at, until + dtm.timedelta(days=1))
+    local = until.astimezone(turn.zone)
+    await turn.edit_or_reply(
+        turn.tr(
+            "review.snoozed",
+            time=local.strftime("%H:%M"),
+            title=Safe(messages.week_title(turn.tr, IsoWeek.parse(review.week))),
+        )
+    )
+
+
+async def _skip_week(turn: Turn, review: Review) -> None:
+    if review.status in (ReviewStatus.COMPLETED, ReviewStatus.IN_PROGRESS):
+        await turn.reply(turn.tr("error.stale_review_button"))
+        return
+    review.status = ReviewStatus.SKIPPED.value
+    review.wake_at = None
+    review.finished_at = turn.now
+    await turn.edit_or_reply(turn.tr("review.week_skipped", week=IsoWeek.parse(review.week).week))
+
+
+async def _rate(turn: Turn, review: Review, rating: int) -> None:
+    answer = await flow.current_answer(turn.session, turn.user, review, turn.now)
+    answer.rating = rating
+    answer.skipped = False
+    await _acknowledge(turn, review, rating=rating)
+
+
+async def _advance(turn: Turn, review: Review, *, skip: bool) -> None:
+    answer = await flow.current_answer(turn.session, turn.user, review, turn.now)
+    has_content = answer.rating is not None or bool(
+        await reviews.answer_entries(turn.session, [answer.id])
+    )
+    if not has_content:
+        answer.skipped = True
+    elif skip:
+        pass  # "Skip" after writing something keeps what was written
+    review.position += 1
+    await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, {"review_id": review.id})
+    if review.position >= len(review.question_keys):
+        await _finish(turn, review)
+        return
+    await flow.send_question(turn.session, turn.context.bot, turn.user, review)
+
+
+async def _finish(turn: Turn, review: Review) -> None:
+    review.status = ReviewStatus.COMPLETED.value
+    review.finished_at = turn.now
+    review.position = len(review.question_keys) - 1
+    await users.set_state(turn.session, turn.user, None)
+    log.info("review_completed", extra={"user": turn.user.id, "week": review.week})
+    await _send_summary(turn, review)
+
+
+async def _send_summary(turn: Turn, review: Review, *, again: bool = False) -> None:
+    lines = await flow.summary_lines(turn.session, turn.user, review)
+    text, keyboard = messages.summary(turn.tr, IsoWeek.parse(review.week), lines)
+    if again:
+        text = turn.tr("review.already_done") + "\n\n" + text
+        reopen = InlineKeyboardButton(
+            turn.tr("review.button.reopen"), callback_data=f"rv:reopen:{review.id}"
+        )
+        keyboard = InlineKeyboardMarkup([*keyboard.inline_keyboard, [reopen]])
+    await turn.reply(text, keyboard)
+
+
+async def _toggle(turn: Turn, answer_id: int, action: str) -> None:
+    answer = await reviews.answer_by_id(turn.session, turn.user.id, answer_id)
+    if answer is None:
+        await turn.reply(turn.tr("error.stale_review_button"))
+        return
+    if action == "hl":
+        answer.highlight = not answer.highlight
+    else:
+        answer.private = not answer.private
+    await turn.session.flush()
+    review = await reviews.review_by_id(turn.session, turn.user.id, answer.review_id)
+    assert review is not None
+    lines = await flow.summary_lines(turn.session, turn.user, review)
+    text, keyboard = messages.summary(turn.tr, IsoWeek.parse(review.week), lines)
+    await turn.edit_or_reply(text, keyboard)
+
+
+# ---------------------------------------------------------------- answers
+
+
+async def handle_message(turn: Turn, content: Content) -> bool:
+    """Take a message as part of the open question's answer; False when no review is open."""
+    if turn.user.state != flow.REVIEW_STATE:
+        return False
+    review_id = (turn.user.state_data or {}).get("review_id")
+    review = (
+        await reviews.review_by_id(turn.session, turn.user.id, int(review_id))
+        if isinstance(review_id, int)
+        else None
+    )
+    if review is None or review.status != ReviewStatus.IN_PROGRESS:
+        await users.set_state(turn.session, turn.user, None)
+        return False
+    message = turn.message
+    assert message is not None
+    answer = await flow.current_answer(turn.session, turn.user, review, turn.now)
+    answer.skipped = False
+    await entries.add_entry(
+        turn.session,
+        user_id=turn.user.id,
+        week=review.week,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        kind=content.kind,
+        text=content.text,
+        sent_at=message.date,
+        answer_id=answer.id,
+        file_id=content.file_id,
+        file_unique_id=content.file_unique_id,
+        duration=content.duration,
+    )
+    await _acknowledge(turn, review)
+    return True
+
+
+async def _acknowledge(turn: Turn, review: Review, rating: int | None = None) -> None:
+    """Replace the previous "Got it · Next" message with one under the latest message."""
+    data = dict(turn.user.state_data or {})
+    previous = data.get("ack")
+    if isinstance(previous, int):
+        with contextlib.suppress(BadRequest):  # already gone: nothing to tidy up
+            await turn.context.bot.delete_message(turn.user.chat_id, previous)
+    text, keyboard = messages.ack(
+        turn.tr, review.id, review.position, len(review.question_keys), rating=rating
+    )
+    sent = await turn.reply(text, keyboard)
+    data.update(review_id=review.id, ack=sent.message_id)
+    await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, data)
+
+
+async def _clear_keyboard(turn: Turn) -> None:
+    """Remove the buttons of the tapped message so old taps cannot repeat."""
+    query = turn.update.callback_query
+    if query is None or query.message is None:
+        return
+    with contextlib.suppress(BadRequest):
+        await turn.context.bot.edit_message_reply_markup(
+            chat_id=turn.user.chat_id, message_id=query.message.message_id, reply_markup=None
+        )

@@ -1,0 +1,137 @@
+"""One incoming update being handled: the user, their language, a DB session and reply helpers.
+
+``private_turn`` wraps every handler for private chats: it refuses group chats and users outside
+``ALLOWED_USER_IDS`` before anything is stored, loads (or creates) the user and opens a transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dtm
+import functools
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+
+from bot.context import BotContext
+from bot.domain.weeks import IsoWeek
+from bot.i18n import Translator, pick_language, translator
+from bot.services import Services
+from bot.storage import users
+from bot.storage.models import User
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Turn:
+    """Everything a handler needs to answer one update from one user."""
+
+    update: Update
+    context: BotContext
+    session: AsyncSession
+    user: User
+    now: dtm.datetime
+
+    @property
+    def services(self) -> Services:
+        return self.context.services
+
+    @property
+    def tr(self) -> Translator:
+        return translator(self.user.language)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.user.timezone or self.services.settings.default_timezone)
+
+    @property
+    def current_week(self) -> IsoWeek:
+        return IsoWeek.at(self.now, self.zone)
+
+    @property
+    def message(self) -> Message | None:
+        return self.update.effective_message
+
+    async def reply(
+        self, text: str, keyboard: InlineKeyboardMarkup | None = None, **kwargs: Any
+    ) -> Message:
+        """Send HTML ``text`` to the user's chat."""
+        return await self.context.bot.send_message(
+            chat_id=self.user.chat_id, text=text, reply_markup=keyboard, **kwargs
+        )
+
+    async def edit_or_reply(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+        """Edit the message whose button was tapped, or send a new one for typed input."""
+        query = self.update.callback_query
+        if query is not None and query.message is not None:
+            await self.context.bot.edit_message_text(
+                chat_id=self.user.chat_id,
+                message_id=query.message.message_id,
+                text=text,
+                reply_markup=keyboard,
+            )
+        else:
+            await self.reply(text, keyboard)
+
+
+TurnHandler = Callable[[Turn], Coroutine[Any, Any, None]]
+PTBHandler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+
+def private_turn(*, create: bool = True) -> Callable[[TurnHandler], PTBHandler]:
+    """Decorate a handler so it runs only for allowed users in private chats, in a transaction."""
+
+    def decorate(handler: TurnHandler) -> PTBHandler:
+        @functools.wraps(handler)
+        async def wrapper(update: Update, context: BotContext) -> None:
+            chat, sender = update.effective_chat, update.effective_user
+            if chat is None or sender is None:
+                return
+            language = pick_language(sender.language_code)
+            if update.callback_query is not None:
+                await update.callback_query.answer()
+            if chat.type != ChatType.PRIVATE:
+                await _refuse_group(update, context, language)
+                return
+            services = context.services
+            if not services.settings.is_allowed(sender.id):
+                log.info("refused_not_allowed", extra={"user": sender.id})
+                await context.bot.send_message(chat.id, translator(language)("refused.not_allowed"))
+                return
+            now = services.clock.now()
+            async with services.transaction() as session:
+                user = await users.get_user(session, sender.id)
+                if user is None:
+                    if not create:
+                        return
+                    user = await users.create_user(
+                        session, user_id=sender.id, chat_id=chat.id, language=language, now=now
+                    )
+                    log.info("user_created", extra={"user": sender.id, "lang": language})
+                user.chat_id = chat.id
+                if user.dormant:
+                    user.dormant = False  # they are back: prompts resume
+                await handler(Turn(update, context, session, user, now))
+                user.updated_at = now
+
+        return wrapper
+
+    return decorate
+
+
+async def _refuse_group(update: Update, context: BotContext, language: str) -> None:
+    """In groups the bot stores nothing and only answers commands, pointing to a private chat."""
+    message = update.effective_message
+    if update.callback_query is None and (
+        message is None or not (message.text or "").startswith("/")
+    ):
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(chat.id, translator(language)("refused.group"))

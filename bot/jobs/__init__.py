@@ -1,0 +1,1 @@
+"""Jobs the scheduler runs: the weekly prompts (and, later, recaps and drafts)."""

@@ -1,0 +1,184 @@
+"""The energy chart: one point per week, answered/skipped/missed weeks shaded, as PNG bytes.
+
+Rendered with matplotlib's Agg canvas on a private :class:`~matplotlib.figure.Figure` (no
+pyplot, no global state). Korean labels need a font with Hangul; when none is installed the
+chart falls back to ASCII-only text instead of drawing boxes and warning about missing glyphs.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matplotlib import font_manager
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.ft2font import FT2Font
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from bot.domain.journal import ReviewStatus, WeekView
+from bot.domain.weeks import IsoWeek
+from bot.i18n import translator
+from bot.reports.stats import energy_of
+
+WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, 100
+FALLBACK_LANG = "en"  # used for the legend when the language's script cannot be drawn
+_COLORS = {"answered": "#cfe8cf", "skipped": "#e4e4e4", "missed": "#f6d2d2"}
+_LINE = "#2f6db5"
+_LABELS = ("answered", "skipped", "missed", "energy", "axis")
+# Fonts tried first for Hangul; any installed font that covers the text is used otherwise.
+_PREFERRED = (
+    "Noto Sans CJK KR",
+    "Noto Sans KR",
+    "NanumGothic",
+    "Malgun Gothic",
+    "Apple SD Gothic Neo",
+    "Source Han Sans KR",
+    "UnDotum",
+    "Noto Sans CJK JP",
+)
+
+
+@dataclass(frozen=True)
+class _Point:
+    week: IsoWeek
+    state: str  # answered / skipped / missed
+    energy: int | None
+
+
+@functools.cache
+def _charmap(path: str) -> frozenset[int]:
+    try:
+        return frozenset(FT2Font(path).get_charmap())
+    except (OSError, RuntimeError, ValueError):
+        return frozenset()
+
+
+def _covers(path: str, text: str) -> bool:
+    codes = _charmap(path)
+    return all(ord(ch) in codes for ch in text if not ch.isspace())
+
+
+@functools.lru_cache(maxsize=256)
+def font_for(text: str) -> str | None:
+    """The path of an installed font that can draw every character of ``text``, or None."""
+    default = str(font_manager.findfont(FontProperties(), fallback_to_default=True))
+    if _covers(default, text):
+        return default
+    # "Last Resort" claims every code point but draws placeholder boxes: never use it.
+    installed = [e for e in font_manager.fontManager.ttflist if "last resort" not in e.name.lower()]
+    preferred = sorted(
+        (e for e in installed if e.name in _PREFERRED), key=lambda e: _PREFERRED.index(e.name)
+    )
+    others = sorted((e for e in installed if e.name not in _PREFERRED), key=lambda e: e.fname)
+    for entry in (*preferred, *others):
+        if _covers(entry.fname, text):
+            return str(entry.fname)
+    return None
+
+
+def _points(weeks: Sequence[WeekView]) -> list[_Point]:
+    """Every week from the first to the last given (weeks not given count as missed)."""
+    if not weeks:
+        return []
+    by_week = {v.week: v for v in weeks}
+    first, last = min(by_week), max(by_week)
+    points = []
+    for offset in range(last.ordinal - first.ordinal + 1):
+        week = first.shift(offset)
+        view = by_week.get(week)
+        if view is not None and view.answered:
+            state = "answered"
+        elif view is not None and view.status is ReviewStatus.SKIPPED:
+            state = "skipped"
+        else:
+            state = "missed"
+        points.append(_Point(week, state, energy_of(view) if view is not None else None))
+    return points
+
+
+def _labels(lang: str) -> dict[str, str]:
+    tr = translator(lang)
+    return {key: tr.plain(f"report.chart.{key}") for key in _LABELS}
+
+
+def _texts(lang: str, title: str, points: Sequence[_Point]) -> tuple[dict[str, str], str | None]:
+    """The texts to draw and a font that has all their glyphs.
+
+    When no installed font can draw the language's script (e.g. no Hangul font), the legend
+    falls back to English and a title it cannot draw becomes the ASCII week span.
+    """
+    texts = _labels(lang) | {"title": title}
+    font = font_for("".join(texts.values()))
+    if font is None:
+        texts = _labels(FALLBACK_LANG) | {"title": title}
+        font = font_for("".join(texts.values()))
+        if font is None:
+            span = f"{points[0].week.key} - {points[-1].week.key}" if points else ""
+            texts["title"] = span
+            font = font_for("".join(texts.values()))
+    return texts, font
+
+
+def energy_chart_png(weeks: Sequence[WeekView], lang: str, title: str) -> bytes:
+    """A 1200x600 PNG of energy by week with each week's review state shaded behind it."""
+    points = _points(weeks)
+    texts, font_path = _texts(lang, title, points)
+    font = FontProperties(fname=font_path) if font_path else FontProperties()
+
+    figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    xs = list(range(len(points)))
+    for x, point in zip(xs, points, strict=True):
+        axes.axvspan(x - 0.5, x + 0.5, color=_COLORS[point.state], linewidth=0, zorder=0)
+    rated = [(x, p.energy) for x, p in zip(xs, points, strict=True) if p.energy is not None]
+    # Break the line where a week has no rating, so gaps stay visible.
+    segment: list[tuple[int, int]] = []
+    for x, p in zip(xs, points, strict=True):
+        if p.energy is None:
+            _draw(axes, segment)
+            segment = []
+        else:
+            segment.append((x, p.energy))
+    _draw(axes, segment)
+    if rated:
+        axes.scatter([x for x, _ in rated], [y for _, y in rated], color=_LINE, zorder=3, s=36)
+
+    axes.set_ylim(0.5, 5.5)
+    axes.set_yticks([1, 2, 3, 4, 5])
+    axes.set_xlim(-0.5, max(len(points) - 0.5, 0.5))
+    step = max(1, -(-len(points) // 27))  # at most ~27 labels
+    axes.set_xticks(xs[::step], [f"W{p.week.week}" for p in points[::step]])
+    axes.set_ylabel(texts["axis"], fontproperties=font)
+    axes.set_title(texts["title"], fontproperties=font, fontsize=14)
+    axes.grid(axis="y", color="#ffffff", linewidth=1.2, zorder=1)
+    for spine in ("top", "right"):
+        axes.spines[spine].set_visible(False)
+    handles: list[Artist] = [Patch(color=_COLORS[key], label=texts[key]) for key in _COLORS]
+    handles.append(Line2D([], [], color=_LINE, marker="o", linewidth=2, label=texts["energy"]))
+    axes.legend(
+        handles=handles,
+        prop=font,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.08),
+        ncol=len(handles),
+        frameon=False,
+    )
+    figure.tight_layout()
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _draw(axes: Axes, segment: Sequence[tuple[int, int]]) -> None:
+    if len(segment) > 1:
+        xs, ys = [x for x, _ in segment], [y for _, y in segment]
+        axes.plot(xs, ys, color=_LINE, linewidth=2, zorder=2)

@@ -1,0 +1,489 @@
+"""The year-end "year in review" draft: Markdown built only from the user's own words.
+
+The draft follows the seed posts' shape: an opening with the year's numbers, highlights,
+month by month, themed sections, last year's goals revisited and a look ahead. Each section
+opens with an italic writing prompt the author replaces.
+
+Every answer of the year lands in exactly one place (see :mod:`bot.reports.collect` for the
+highlight rule) and its text is reproduced verbatim with one transformation only: lines after
+the first are indented to stay inside their list item (two spaces per nesting level) or, for
+quotes, prefixed with ``> ``; empty lines stay empty. Nothing is escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dtm
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import yaml
+from babel.numbers import format_decimal
+
+from bot.domain.journal import GoalView, Journal, MessageKind, ReviewStatus, WeekView
+from bot.domain.questions import Section
+from bot.domain.weeks import IsoWeek
+from bot.i18n import Translator, translator
+from bot.reports import collect
+from bot.reports.collect import Attachment, Note, Quote
+from bot.reports.stats import (
+    average_energy,
+    energy_of,
+    month_of,
+    week_label,
+    weeks_of_month,
+    weeks_of_year,
+)
+
+# Themed sections in the order of the seed posts, with their catalog name.
+THEMED: tuple[tuple[Section, str], ...] = (
+    (Section.GROWTH, "growth"),
+    (Section.LESSONS, "lessons"),
+    (Section.PEOPLE, "people"),
+    (Section.HEALTH, "health"),
+    (Section.READING, "reading"),
+    (Section.ODDS, "odds"),
+)
+QUOTE_KEY = "quote"  # answers to the "quote" question are rendered as blockquotes
+SPELLED_UP_TO = 10
+
+
+@dataclass(frozen=True)
+class DraftNumbers:
+    """The year in figures, for the draft's opening and the bot's summary message."""
+
+    year: int
+    weeks_total: int  # weeks of the year begun so far
+    weeks_answered: int
+    weeks_skipped: int
+    current_streak: int
+    longest_streak: int
+    answers: int  # answers with content, private ones included
+    highlights: int  # ⭐ answers
+    notes: int  # notes of every kind
+    photos: int  # in answers and notes
+    voice_notes: int  # in answers and notes
+    average_energy: float | None
+    goals_done: int  # of the goals revisited
+    goals_total: int
+    next_year_goals: int
+
+
+def _year_views(journal: Journal, weeks: Sequence[IsoWeek]) -> list[WeekView]:
+    return collect.views_for(journal.weeks, weeks)
+
+
+def _begun(year: int, as_of: dtm.date | None) -> list[IsoWeek]:
+    weeks = weeks_of_year(year)
+    if as_of is None:
+        return weeks
+    now = IsoWeek.of(as_of)
+    return [w for w in weeks if w <= now]
+
+
+def _revisited_goals(journal: Journal, year: int, views: Sequence[WeekView]) -> list[GoalView]:
+    """Last year's goals, this year's goals, and any goal checked in on during the year."""
+    checked = {
+        a.goal_id for v in views for a in v.answers if a.goal_id is not None and a.has_content
+    }
+    chosen = [g for g in journal.goals if g.year in (year - 1, year) or g.id in checked]
+    return sorted(chosen, key=lambda g: (g.year, g.id))
+
+
+def _next_goals(journal: Journal, year: int, revisited: Sequence[GoalView]) -> list[GoalView]:
+    shown = {g.id for g in revisited}
+    return sorted(
+        (g for g in journal.goals if g.year == year + 1 and g.id not in shown), key=lambda g: g.id
+    )
+
+
+def draft_numbers(journal: Journal, year: int, *, as_of: dtm.date | None = None) -> DraftNumbers:
+    """The year's numbers; ``as_of`` (the user's today) keeps future weeks out of the counts."""
+    weeks = _begun(year, as_of)
+    views = _year_views(journal, weeks)
+    in_progress = bool(weeks) and as_of is not None and weeks[-1] == IsoWeek.of(as_of)
+    current, longest = collect.streaks_as_of(views, weeks, last_is_open=in_progress)
+    all_quotes = list(collect.quotes(views, include_private=True))
+    found_notes = collect.notes(views)
+    counts = collect.count_notes(found_notes)
+    revisited = _revisited_goals(journal, year, views)
+    return DraftNumbers(
+        year=year,
+        weeks_total=len(weeks),
+        weeks_answered=sum(1 for v in views if v.answered),
+        weeks_skipped=sum(1 for v in views if not v.answered and v.status is ReviewStatus.SKIPPED),
+        current_streak=current,
+        longest_streak=longest,
+        answers=len(all_quotes),
+        highlights=sum(1 for q in all_quotes if q.highlight),
+        notes=counts.total,
+        photos=counts.photos + sum(len(q.photos) for q in all_quotes),
+        voice_notes=counts.voices + sum(len(q.voices) for q in all_quotes),
+        average_energy=average_energy(views),
+        goals_done=sum(1 for g in revisited if g.done),
+        goals_total=len(revisited),
+        next_year_goals=len(_next_goals(journal, year, revisited)),
+    )
+
+
+# --- Markdown helpers --------------------------------------------------------------------
+
+
+def indent_continuation(text: str, width: int) -> str:
+    """``text`` with every line after the first indented by ``width`` spaces (empty lines
+    stay empty): the only change made to user text inside a list item."""
+    first, *rest = text.split("\n")
+    pad = " " * width
+    return "\n".join([first, *(pad + line if line else "" for line in rest)])
+
+
+def blockquote(text: str) -> str:
+    """``text`` as a Markdown blockquote: ``> `` before each line, ``>`` for empty ones."""
+    return "\n".join(f"> {line}" if line else ">" for line in text.split("\n"))
+
+
+def _link_target(path: str) -> str:
+    return f"<{path}>" if any(ch in path for ch in " ()<>") else path
+
+
+class _Writer:
+    """Builds the draft's Markdown for one journal, year and language."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        year: int,
+        lang: str,
+        *,
+        include_private: bool,
+        images: Mapping[str, str],
+        energy_chart: str | None,
+        generated_on: dtm.date,
+    ) -> None:
+        self.journal = journal
+        self.year = year
+        self.lang = lang
+        self.tr: Translator = translator(lang)
+        self.include_private = include_private
+        self.images = images
+        self.energy_chart = energy_chart
+        self.generated_on = generated_on
+        self.views = _year_views(journal, weeks_of_year(year))
+        self._labels: dict[IsoWeek, str] = {}
+
+    # -- small pieces --
+
+    def label(self, week: IsoWeek) -> str:
+        if week not in self._labels:
+            self._labels[week] = week_label(week, self.lang)
+        return self._labels[week]
+
+    def ref(self, week: IsoWeek) -> str:
+        return self.tr.plain("report.draft.ref", label=self.label(week))
+
+    def prompt(self, name: str, **values: object) -> str:
+        return f"*{self.tr.plain(f'report.draft.prompt.{name}', **values)}*"
+
+    def heading(self, name: str, **values: object) -> str:
+        return f"## {self.tr.plain(f'report.draft.heading.{name}', **values)}"
+
+    def number(self, value: float) -> str:
+        return str(format_decimal(value, format="0.0", locale=self.lang))
+
+    def markers(self, quote: Quote, *, star: bool = True) -> str:
+        parts = []
+        if star and quote.highlight:
+            parts.append("⭐")
+        if quote.private:
+            parts.append("🔒")
+        if quote.rating is not None:
+            parts.append(self.tr.plain("report.draft.rating", rating=quote.rating))
+        return "".join(f"{p} " for p in parts)
+
+    def media_lines(self, week: IsoWeek, attachments: Sequence[Attachment]) -> list[str]:
+        """An image per downloaded photo, a mention for the others and for voice notes."""
+        lines = []
+        for item in attachments:
+            if item.kind is MessageKind.PHOTO:
+                path = self.images.get(item.file_unique_id or "")
+                if path:
+                    lines.append(f"![{self.label(week)}]({_link_target(path)})")
+                else:
+                    lines.append(f"*{self.tr.plain('report.draft.photo')}*")
+            elif item.kind is MessageKind.VOICE:
+                duration = collect.duration_text(item.duration)
+                key = "report.draft.voice" if duration else "report.draft.voice.unknown"
+                lines.append(f"*{self.tr.plain(key, duration=duration)}*")
+        return lines
+
+    def item(self, quote: Quote, depth: int = 0, *, star: bool = True, ref: bool = True) -> str:
+        """A list item: markers, the text verbatim, the week reference, then media."""
+        pad = "  " * depth
+        body = self.markers(quote, star=star) + quote.text
+        if ref:
+            body = f"{body} {self.ref(quote.week)}" if quote.text else body + self.ref(quote.week)
+        lines = [pad + "- " + indent_continuation(body, len(pad) + 2)]
+        lines += [pad + "  " + m for m in self.media_lines(quote.week, quote.attachments)]
+        return "\n".join(lines)
+
+    def quote_block(self, quote: Quote) -> str:
+        """A quote answer as a blockquote, its reference in the last line."""
+        marks = self.markers(quote)
+        lines = [blockquote(marks + quote.text), ">", f"> {self.ref(quote.week)}"]
+        lines += self.media_lines(quote.week, quote.attachments)
+        return "\n".join(lines)
+
+    def section(self, name: str, body: Sequence[str], **values: object) -> str:
+        return "\n\n".join([self.heading(name, **values), self.prompt(name, **values), *body])
+
+    def quotes(self) -> list[Quote]:
+        return list(collect.quotes(self.views, include_private=self.include_private))
+
+    # -- sections --
+
+    def front_matter(self) -> str:
+        tags = [t.strip() for t in self.tr.plain("report.draft.tags").split(",") if t.strip()]
+        data = {
+            "title": self.tr.plain("report.draft.title", year=self.year),
+            "date": self.generated_on,
+            "tags": tags,
+            "draft": True,
+        }
+        dumped = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        return f"---\n{dumped}---"
+
+    def opening(self, numbers: DraftNumbers) -> str:
+        tr = self.tr
+        facts = [
+            tr.plain(
+                "report.draft.numbers.weeks",
+                answered=numbers.weeks_answered,
+                total=numbers.weeks_total,
+            ),
+            tr.plain(
+                "report.draft.numbers.streak",
+                longest=tr.n_plain("report.weeks", numbers.longest_streak),
+                current=tr.n_plain("report.weeks", numbers.current_streak),
+            ),
+            tr.n_plain("report.draft.numbers.notes", numbers.notes),
+        ]
+        if numbers.average_energy is not None:
+            facts.append(
+                tr.plain("report.draft.numbers.energy", average=self.number(numbers.average_energy))
+            )
+        return self.section("year", ["\n".join(f"- {f}" for f in facts)], year=self.year)
+
+    def highlights(self, found: Sequence[Quote]) -> str | None:
+        if not found:
+            return None
+        count = len(found)
+        spelled_key = f"report.draft.number.{count}"
+        if count <= SPELLED_UP_TO and self.tr.has(spelled_key):
+            spelled = self.tr.plain(spelled_key)
+        else:
+            spelled = self.tr.plain("report.draft.number.other", count=count)
+        intro = self.tr.n_plain("report.draft.highlights.intro", count, number=spelled)
+        items = "\n".join(self.item(q) for q in found)
+        return self.section("highlights", [intro, items])
+
+    def months(self, timeline: Sequence[Quote], focus: Sequence[Quote]) -> str | None:
+        by_week: dict[IsoWeek, list[Quote]] = {}
+        for quote in timeline:
+            by_week.setdefault(quote.week, []).append(quote)
+        focus_of: dict[IsoWeek, list[Quote]] = {}
+        for quote in focus:
+            focus_of.setdefault(quote.week, []).append(quote)
+        weeks = sorted(set(by_week) | set(focus_of))
+        if not weeks:
+            return None
+        blocks: list[str] = []
+        current_month: tuple[int, int] | None = None
+        lines: list[str] = []
+        for week in weeks:
+            month = month_of(week)
+            if month != current_month:
+                if lines:
+                    blocks.append("\n".join(lines))
+                current_month = month
+                lines = [f"### {collect.month_only(month[1], self.lang)}", ""]
+            label = self.tr.plain("report.draft.week", label=self.label(week))
+            heads = by_week.get(week, [])
+            if not heads:
+                lines.append(f"- {label}")
+            for quote in heads:
+                body = f"{label} {self.markers(quote)}{quote.text}"
+                lines.append("- " + indent_continuation(body, 2))
+                lines += ["  " + m for m in self.media_lines(week, quote.attachments)]
+            for quote in focus_of.get(week, []):
+                lines.append(self.focus_item(quote))
+        blocks.append("\n".join(lines))
+        return self.section("months", blocks)
+
+    def focus_item(self, quote: Quote) -> str:
+        """A focus item nested under its week: ``  - → Next: …``."""
+        prefix = self.tr.plain("report.draft.next_focus")
+        body = f"{prefix} {self.markers(quote)}{quote.text}"
+        lines = ["  - " + indent_continuation(body, 4)]
+        lines += ["    " + m for m in self.media_lines(quote.week, quote.attachments)]
+        return "\n".join(lines)
+
+    def themed(self, section: Section, name: str, found: Sequence[Quote]) -> str | None:
+        found = [q for q in found if q.has_words]
+        body: list[str] = []
+        if section is Section.HEALTH:
+            body += self.energy_summary()
+        items = [q for q in found if q.question_key != QUOTE_KEY]
+        if items:
+            body.append("\n".join(self.item(q) for q in items))
+        body += [self.quote_block(q) for q in found if q.question_key == QUOTE_KEY]
+        if section is Section.ODDS:
+            body += self.notes_list()
+        if not body:
+            return None
+        return self.section(name, body)
+
+    def energy_summary(self) -> list[str]:
+        rated = [r for r in (energy_of(v) for v in self.views) if r is not None]
+        average = average_energy(self.views)
+        if average is None:
+            return []
+        lines = [self.tr.n_plain("report.draft.energy", len(rated), average=self.number(average))]
+        if self.energy_chart:
+            alt = self.tr.plain("report.draft.energy_chart")
+            lines.append(f"![{alt}]({_link_target(self.energy_chart)})")
+        return ["\n\n".join(lines)]
+
+    def notes_list(self) -> list[str]:
+        found = collect.notes(self.views)
+        if not found:
+            return []
+        intro = self.tr.n_plain("report.draft.notes", len(found))
+        return [intro, "\n".join(self.note_item(n) for n in found)]
+
+    def note_item(self, note: Note) -> str:
+        attachments = [note.attachment] if note.attachment else []
+        media = self.media_lines(note.week, attachments)
+        if note.text:
+            body = f"{note.text} {self.ref(note.week)}"
+        else:  # a photo without caption or a voice note: its mention is the item
+            body = f"{media.pop(0)} {self.ref(note.week)}" if media else self.ref(note.week)
+        lines = ["- " + indent_continuation(body, 2)]
+        lines += ["  " + m for m in media]
+        return "\n".join(lines)
+
+    def goals(self, revisited: Sequence[GoalView], checkins: Sequence[Quote]) -> str | None:
+        by_goal: dict[int | None, list[Quote]] = {}
+        for quote in checkins:
+            by_goal.setdefault(quote.goal_id, []).append(quote)
+        known = {g.id for g in revisited}
+        if not revisited and not checkins:
+            return None
+        body: list[str] = []
+        if revisited:
+            done = sum(1 for g in revisited if g.done)
+            body.append(
+                self.tr.plain("report.draft.goals.summary", done=done, total=len(revisited))
+            )
+        items = []
+        for goal in revisited:
+            items.append(self.goal_item(goal, self.goal_checkins(goal, by_goal.get(goal.id, []))))
+        orphans = [q for goal_id, qs in by_goal.items() if goal_id not in known for q in qs]
+        for prompt in dict.fromkeys(q.prompt for q in orphans):
+            items.append("- " + indent_continuation(prompt, 2))
+            items += [self.item(q, 1) for q in orphans if q.prompt == prompt]
+        if items:
+            body.append("\n".join(items))
+        return self.section("goals", body)
+
+    def goal_checkins(self, goal: GoalView, in_year: Sequence[Quote]) -> list[Quote]:
+        """A goal's check-ins in week order: the year's answers plus any stored elsewhere."""
+        found = {(q.week, q.question_key): q for q in in_year}
+        year_weeks = {v.week for v in self.views}
+        for week, answer in goal.checkins:
+            if week in year_weeks or (answer.private and not self.include_private):
+                continue  # this year's answers come from the weeks themselves
+            quote = collect.quote_of(week, answer)
+            if quote is not None:
+                found.setdefault((week, answer.question_key), quote)
+        return sorted(found.values(), key=lambda q: (q.week, q.position))
+
+    def goal_item(self, goal: GoalView, checkins: Sequence[Quote]) -> str:
+        key = "report.draft.goal.done" if goal.done else "report.draft.goal.open"
+        status = self.tr.plain(key)
+        lines = ["- " + indent_continuation(f"{status} {goal.text}", 2)]
+        lines += [self.item(q, 1) for q in checkins]
+        return "\n".join(lines)
+
+    def ahead(self, focus: Sequence[Quote], goals: Sequence[GoalView]) -> str | None:
+        if not focus and not goals:
+            return None
+        body: list[str] = []
+        if focus:
+            body.append(self.tr.plain("report.draft.ahead.focus"))
+            body.append("\n".join(self.item(q) for q in focus))
+        if goals:
+            body.append(self.tr.plain("report.draft.ahead.goals", year=self.year + 1))
+            body.append("\n".join("- " + indent_continuation(g.text, 2) for g in goals))
+        return self.section("ahead", body, year=self.year + 1)
+
+    # -- the whole draft --
+
+    def compile(self) -> str:
+        numbers = draft_numbers(self.journal, self.year, as_of=self.generated_on)
+        all_quotes = self.quotes()
+        last_month = set(weeks_of_month(self.year, 12))
+
+        def placed(rule: Callable[[Quote], bool]) -> list[Quote]:
+            return [q for q in all_quotes if rule(q)]
+
+        pulled = placed(lambda q: q.pulled_to_highlights)
+        highlights = [q for q in pulled if q.highlight] + [q for q in pulled if not q.highlight]
+        focus = placed(lambda q: q.section is Section.FOCUS)
+        revisited = _revisited_goals(self.journal, self.year, self.views)
+        parts: list[str | None] = [
+            self.front_matter(),
+            self.opening(numbers),
+            self.highlights(highlights),
+            self.months(
+                placed(lambda q: q.section is Section.TIMELINE),
+                [q for q in focus if q.week not in last_month],
+            ),
+        ]
+        for section, name in THEMED:
+            found = [q for q in all_quotes if q.section is section and not q.pulled_to_highlights]
+            parts.append(self.themed(section, name, found))
+        parts.append(self.goals(revisited, placed(lambda q: q.section is Section.GOALS)))
+        parts.append(
+            self.ahead(
+                [q for q in focus if q.week in last_month],
+                _next_goals(self.journal, self.year, revisited),
+            )
+        )
+        return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def compile_draft(
+    journal: Journal,
+    year: int,
+    lang: str,
+    *,
+    include_private: bool = False,
+    images: Mapping[str, str] | None = None,
+    energy_chart: str | None = None,
+    generated_on: dtm.date,
+) -> str:
+    """The year-in-review draft of ``year`` as Markdown with YAML front matter.
+
+    ``images`` maps a photo's ``file_unique_id`` to its relative path in the export (e.g.
+    ``images/w14-1.jpg``); ``energy_chart`` is the relative path of the energy chart PNG.
+    Private answers are left out unless ``include_private`` (then they are marked 🔒).
+    """
+    writer = _Writer(
+        journal,
+        year,
+        lang,
+        include_private=include_private,
+        images=images or {},
+        energy_chart=energy_chart,
+        generated_on=generated_on,
+    )
+    return writer.compile()

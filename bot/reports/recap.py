@@ -1,0 +1,169 @@
+"""The monthly recap as plain values: what a month held, in the user's own words.
+
+``build_month_recap`` is pure; :mod:`bot.reports.recap_html` turns its result into Telegram
+messages. The recap is private to its owner, so private answers are included (and marked).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain.journal import Journal, ReviewStatus, WeekView
+from bot.domain.questions import Section
+from bot.domain.weeks import IsoWeek
+from bot.reports import collect
+from bot.reports.collect import FocusPair, Note, NoteCounts, Quote
+from bot.reports.stats import average_energy, weeks_of_month
+
+# The themed sections shown after highlights, lessons, people and focus, in this order.
+OTHER_SECTIONS: tuple[Section, ...] = (
+    Section.GROWTH,
+    Section.HEALTH,
+    Section.READING,
+    Section.ODDS,
+    Section.GOALS,
+)
+
+
+class WeekState(StrEnum):
+    ANSWERED = "answered"
+    SKIPPED = "skipped"  # the user chose to skip
+    MISSED = "missed"  # the week passed without an answer
+    OPEN = "open"  # the current week, not answered yet
+    FUTURE = "future"
+
+
+@dataclass(frozen=True)
+class RecapWeek:
+    week: IsoWeek
+    state: WeekState
+    headline: Quote | None = None
+
+
+@dataclass(frozen=True)
+class SectionQuotes:
+    section: Section
+    quotes: tuple[Quote, ...]
+
+
+@dataclass(frozen=True)
+class RecapNumbers:
+    weeks_answered: int
+    weeks_in_month: int
+    weeks_begun: int  # weeks of the month that have started
+    current_streak: int
+    longest_streak: int
+    average_energy: float | None
+    previous_average_energy: float | None  # the month before
+
+    @property
+    def energy_change(self) -> float | None:
+        if self.average_energy is None or self.previous_average_energy is None:
+            return None
+        return round(self.average_energy - self.previous_average_energy, 1)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A begun week without a headline, and the command that fills it in."""
+
+    week: IsoWeek
+
+    @property
+    def command(self) -> str:
+        return f"/review {self.week.key}"
+
+
+@dataclass(frozen=True)
+class MonthRecap:
+    year: int
+    month: int
+    weeks: tuple[RecapWeek, ...]
+    highlights: tuple[Quote, ...]  # ⭐ answers first, then the other wins
+    lessons: tuple[Quote, ...]
+    people: tuple[Quote, ...]
+    focus: tuple[FocusPair, ...]
+    other: tuple[SectionQuotes, ...]  # non-empty sections only, in OTHER_SECTIONS order
+    notes: tuple[Note, ...]
+    note_counts: NoteCounts
+    numbers: RecapNumbers
+    gaps: tuple[Gap, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing was written this month: no answered week and no note."""
+        return self.numbers.weeks_answered == 0 and not self.notes
+
+    @property
+    def previous_month(self) -> tuple[int, int]:
+        return (self.year - 1, 12) if self.month == 1 else (self.year, self.month - 1)
+
+
+def _state(view: WeekView | None, week: IsoWeek, current: IsoWeek) -> WeekState:
+    if view is not None and view.answered:
+        return WeekState.ANSWERED
+    if week > current:
+        return WeekState.FUTURE
+    if view is not None and view.status is ReviewStatus.SKIPPED:
+        return WeekState.SKIPPED
+    if week == current:
+        return WeekState.OPEN
+    return WeekState.MISSED
+
+
+def _streaks(journal: Journal, end: IsoWeek, current: IsoWeek) -> tuple[int, int]:
+    """(current, longest) streak as of ``end``, counted from the first stored week on."""
+    if not journal.weeks:
+        return 0, 0
+    first = min(min(v.week for v in journal.weeks), end)
+    span = [first.shift(i) for i in range(end.ordinal - first.ordinal + 1)]
+    return collect.streaks_as_of(journal.weeks, span, last_is_open=end == current)
+
+
+def build_month_recap(journal: Journal, year: int, month: int, current_week: IsoWeek) -> MonthRecap:
+    """Everything the recap of ``year``-``month`` shows, seen from ``current_week``."""
+    by_week = {v.week: v for v in journal.weeks}
+    month_weeks = weeks_of_month(year, month)
+    views = [by_week[w] for w in month_weeks if w in by_week]
+
+    headline_of = collect.headlines(views, include_private=True)
+    weeks = tuple(
+        RecapWeek(w, _state(by_week.get(w), w, current_week), headline_of.get(w))
+        for w in month_weeks
+    )
+    other = tuple(
+        SectionQuotes(section, tuple(found))
+        for section in OTHER_SECTIONS
+        if (found := [q for q in collect.collect_section(views, section, True) if q.has_words])
+    )
+    found_notes = collect.notes(views)
+
+    begun = [w for w in month_weeks if w <= current_week]
+    current, longest = _streaks(journal, min(month_weeks[-1], current_week), current_week)
+    previous = weeks_of_month(*((year - 1, 12) if month == 1 else (year, month - 1)))
+    numbers = RecapNumbers(
+        weeks_answered=sum(1 for w in weeks if w.state is WeekState.ANSWERED),
+        weeks_in_month=len(month_weeks),
+        weeks_begun=len(begun),
+        current_streak=current,
+        longest_streak=longest,
+        average_energy=average_energy(views),
+        previous_average_energy=average_energy(by_week[w] for w in previous if w in by_week),
+    )
+    return MonthRecap(
+        year=year,
+        month=month,
+        weeks=weeks,
+        highlights=tuple(collect.highlights(views, include_private=True)),
+        lessons=tuple(collect.collect_section(views, Section.LESSONS, True)),
+        people=tuple(collect.collect_section(views, Section.PEOPLE, True)),
+        focus=tuple(
+            collect.focus_pairs(views, include_private=True, following={v.week: v for v in views})
+        ),
+        other=other,
+        notes=tuple(found_notes),
+        note_counts=collect.count_notes(found_notes),
+        numbers=numbers,
+        gaps=tuple(Gap(w) for w in begun if w not in headline_of),
+    )

@@ -1,0 +1,104 @@
+"""Building blocks shared by the recap and the draft: week labels, months, streaks, energy."""
+
+from __future__ import annotations
+
+import datetime as dtm
+from collections.abc import Iterable, Sequence
+from statistics import fmean
+
+from babel.dates import format_interval, format_skeleton
+
+from bot.domain.journal import ReviewStatus, WeekView
+from bot.domain.weeks import IsoWeek
+
+ENERGY_KEY = "energy"
+HEADLINE_KEY = "headline"
+NEXT_KEY = "next"
+
+
+def week_dates(week: IsoWeek, lang: str) -> str:
+    """Local dates of a week: ``Apr 1 – 7`` / ``4월 1일~7일`` (Babel's interval formats)."""
+    skeleton = "yMMMd" if week.monday.year != week.sunday.year else "MMMd"
+    return str(format_interval(week.monday, week.sunday, skeleton, locale=lang))
+
+
+def week_label(week: IsoWeek, lang: str) -> str:
+    """A link-free reference to a week: ``W14, Apr 1 – 7``."""
+    return f"W{week.week}, {week_dates(week, lang)}"
+
+
+def month_name(year: int, month: int, lang: str, *, with_year: bool = True) -> str:
+    """``April 2026`` / ``2026년 4월`` (or without the year)."""
+    return str(
+        format_skeleton("yMMMM" if with_year else "MMMM", dtm.date(year, month, 1), locale=lang)
+    )
+
+
+def month_of(week: IsoWeek) -> tuple[int, int]:
+    """The (year, month) a week belongs to: the month holding its Thursday."""
+    return week.month_of_thursday()
+
+
+def weeks_of_month(year: int, month: int) -> list[IsoWeek]:
+    """The ISO weeks whose Thursday falls in ``month`` (4 or 5 of them)."""
+    first = dtm.date(year, month, 1)
+    # The first Thursday on or after the 1st.
+    thursday = first + dtm.timedelta(days=(3 - first.weekday()) % 7)
+    weeks = []
+    while thursday.month == month:
+        weeks.append(IsoWeek.of(thursday))
+        thursday += dtm.timedelta(weeks=1)
+    return weeks
+
+
+def weeks_of_year(year: int) -> list[IsoWeek]:
+    """Every ISO week whose Thursday falls in ``year`` (52 or 53): the ISO year's weeks."""
+    return [w for month in range(1, 13) for w in weeks_of_month(year, month)]
+
+
+def counts_for_streak(view: WeekView | None) -> bool | None:
+    """True: the week extends a streak; None: neutral (skipped); False: it breaks it."""
+    if view is None:
+        return False
+    if view.answered:
+        return True
+    if view.status is ReviewStatus.SKIPPED:
+        return None
+    return False
+
+
+def streaks(views: Iterable[WeekView], weeks: Sequence[IsoWeek]) -> tuple[int, int]:
+    """(current, longest) run of answered weeks over ``weeks`` in order.
+
+    Weeks the user skipped on purpose neither extend nor break a run; silent weeks break it.
+    The current streak is the run that reaches the last of ``weeks``; a last week that is
+    still open (no answer yet) does not break it.
+    """
+    by_week = {v.week: v for v in views}
+    longest = run = 0
+    for week in weeks:
+        verdict = counts_for_streak(by_week.get(week))
+        if verdict is True:
+            run += 1
+            longest = max(longest, run)
+        elif verdict is False:
+            run = 0
+    current = run
+    if weeks and counts_for_streak(by_week.get(weeks[-1])) is False:
+        # The newest week may simply not be reviewed yet: count the run up to the week before.
+        current = streaks(views, weeks[:-1])[0] if len(weeks) > 1 else 0
+    return current, longest
+
+
+def energy_of(view: WeekView) -> int | None:
+    """The week's 1-5 energy rating, if the user gave one."""
+    answer = view.answer(ENERGY_KEY)
+    if answer is None or answer.skipped:
+        return None
+    return answer.rating
+
+
+def average_energy(views: Iterable[WeekView]) -> float | None:
+    """Mean energy over the weeks that have a rating, or None when none has."""
+    ratings = [r for r in (energy_of(v) for v in views) if r is not None]
+    return round(fmean(ratings), 1) if ratings else None

@@ -1,0 +1,133 @@
+"""How a review moves: planning its questions, sending the prompt, questions and summary.
+
+Used by the review handlers (a user tapping and typing) and by the scheduler (prompts and
+reminders), so both say exactly the same things.
+"""
+
+from __future__ import annotations
+
+import datetime as dtm
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot, Message
+
+from bot.domain.journal import MessageKind
+from bot.domain.questions import Question
+from bot.domain.weeks import IsoWeek
+from bot.i18n import translator
+from bot.review import messages
+from bot.storage import questions as question_store
+from bot.storage import reviews
+from bot.storage.models import Answer, Review, User
+
+EVENING_HOUR = 20
+REVIEW_STATE = "review"
+
+
+def zone_of(user: User) -> ZoneInfo:
+    return ZoneInfo(user.timezone or "UTC")
+
+
+async def plan(session: AsyncSession, user: User, week: IsoWeek) -> list[str]:
+    """The question keys for ``week``: the user's enabled questions, rotation filled in."""
+    rows = await question_store.user_questions(session, user.id)
+    return question_store.plan_keys(rows, week)
+
+
+async def question_at(session: AsyncSession, user: User, review: Review, position: int) -> Question:
+    rows = await question_store.user_questions(session, user.id)
+    return question_store.resolve(review.question_keys[position], rows)
+
+
+def evening_available(user: User, now: dtm.datetime) -> bool:
+    """ "This evening" makes sense until an hour before it."""
+    return now.astimezone(zone_of(user)).hour < EVENING_HOUR - 1
+
+
+def snooze_until(user: User, now: dtm.datetime, when: str) -> dtm.datetime:
+    """When a "Later" choice is due again: in 1 h, this evening (20:00), tomorrow at review time."""
+    local = now.astimezone(zone_of(user))
+    if when == "evening" and evening_available(user, now):
+        target = local.replace(hour=EVENING_HOUR, minute=0, second=0, microsecond=0)
+    elif when == "tomorrow":
+        day = local.date() + dtm.timedelta(days=1)
+        target = dtm.datetime.combine(day, dtm.time(user.review_hour), tzinfo=zone_of(user))
+    else:
+        return now + dtm.timedelta(hours=1)
+    return target.astimezone(dtm.UTC)
+
+
+async def send_prompt(
+    bot: Bot, user: User, review: Review, now: dtm.datetime, *, reminder: bool = False
+) -> Message:
+    tr = translator(user.language)
+    text, keyboard = messages.prompt(
+        tr,
+        IsoWeek.parse(review.week),
+        review.id,
+        len(review.question_keys),
+        evening=evening_available(user, now),
+        reminder=reminder,
+    )
+    return await bot.send_message(user.chat_id, text, reply_markup=keyboard)
+
+
+async def send_question(session: AsyncSession, bot: Bot, user: User, review: Review) -> None:
+    tr = translator(user.language)
+    q = await question_at(session, user, review, review.position)
+    text, keyboard = messages.question(tr, q, review.id, review.position, len(review.question_keys))
+    await bot.send_message(user.chat_id, text, reply_markup=keyboard)
+
+
+async def current_answer(
+    session: AsyncSession, user: User, review: Review, now: dtm.datetime
+) -> Answer:
+    """The answer row of the question now open, created on first use."""
+    q = await question_at(session, user, review, review.position)
+    tr = translator(user.language)
+    return await reviews.ensure_answer(
+        session,
+        review,
+        key=q.key,
+        section=q.section.value,
+        prompt=messages.question_text(tr, q),
+        now=now,
+        goal_id=goal_id_of(q.key),
+    )
+
+
+def goal_id_of(key: str) -> int | None:
+    from bot.domain.questions import GOAL_CHECKIN_PREFIX
+
+    if key.startswith(GOAL_CHECKIN_PREFIX):
+        return int(key.removeprefix(GOAL_CHECKIN_PREFIX))
+    return None
+
+
+async def summary_lines(
+    session: AsyncSession, user: User, review: Review
+) -> list[messages.SummaryLine]:
+    tr = translator(user.language)
+    answers = await reviews.answers_of(session, review.id)
+    entries = await reviews.answer_entries(session, [a.id for a in answers])
+    rows = await question_store.user_questions(session, user.id)
+    lines = []
+    for answer in answers:
+        parts = [e for e in entries if e.answer_id == answer.id]
+        text = "\n".join(e.text for e in parts if e.text)
+        if answer.rating is not None:
+            text = f"{answer.rating}/5" + (f" · {text}" if text else "")
+        q = question_store.resolve(answer.question_key, rows)
+        lines.append(
+            messages.SummaryLine(
+                answer_id=answer.id,
+                title=messages.question_title(tr, q),
+                preview=messages.preview(text),
+                skipped=answer.skipped and not parts and answer.rating is None,
+                highlight=answer.highlight,
+                private=answer.private,
+                media=sum(1 for e in parts if e.kind != MessageKind.TEXT.value),
+            )
+        )
+    return lines

@@ -1,0 +1,148 @@
+"""Texts and keyboards of the review conversation (pure: values in, text and buttons out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain.questions import Kind, Question
+from bot.domain.weeks import IsoWeek
+from bot.i18n import Safe, Translator
+from bot.reports.stats import week_dates
+
+PREVIEW_CHARS = 80
+
+
+def _b(text: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=data)
+
+
+def week_title(tr: Translator, week: IsoWeek) -> str:
+    """ "Week 47 · Nov 16 – 22"."""
+    return tr("review.week_title", week=week.week, dates=week_dates(week, tr.lang))
+
+
+def question_text(tr: Translator, question: Question) -> str:
+    if question.text is not None:
+        return question.text
+    return tr.plain(f"question.{question.key}")
+
+
+def question_title(tr: Translator, question: Question) -> str:
+    if question.text is not None:
+        return tr.plain("question.custom.title")
+    return tr.plain(f"question.{question.key}.title")
+
+
+def prompt(
+    tr: Translator,
+    week: IsoWeek,
+    review_id: int,
+    count: int,
+    *,
+    evening: bool,
+    reminder: bool = False,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The message that opens a week's review, with Start / Later / Skip this week."""
+    key = "review.reminder" if reminder else "review.prompt"
+    text = tr.n(key, count, title=Safe(week_title(tr, week)))
+    later = [_b(tr("review.button.later_1h"), f"rv:later:{review_id}:1h")]
+    if evening:
+        later.append(_b(tr("review.button.later_evening"), f"rv:later:{review_id}:evening"))
+    later.append(_b(tr("review.button.later_tomorrow"), f"rv:later:{review_id}:tomorrow"))
+    keyboard = InlineKeyboardMarkup(
+        [
+            [_b(tr("review.button.start"), f"rv:start:{review_id}")],
+            later,
+            [_b(tr("review.button.skip_week"), f"rv:skipweek:{review_id}")],
+        ]
+    )
+    return text, keyboard
+
+
+def question(
+    tr: Translator, q: Question, review_id: int, position: int, total: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Question ``position`` of ``total`` with Skip (and 1–5 for the energy question)."""
+    text = tr(
+        "review.question",
+        n=position + 1,
+        total=total,
+        title=question_title(tr, q),
+        text=question_text(tr, q),
+    )
+    buttons: list[list[InlineKeyboardButton]] = []
+    if q.kind is Kind.ENERGY:
+        buttons.append([_b(str(r), f"rv:rate:{review_id}:{position}:{r}") for r in range(1, 6)])
+        text += "\n" + tr("review.energy_hint")
+    buttons.append([_b(tr("review.button.skip_question"), f"rv:skip:{review_id}:{position}")])
+    return text, InlineKeyboardMarkup(buttons)
+
+
+def ack(
+    tr: Translator, review_id: int, position: int, total: int, *, rating: int | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """ "Got it": sent under the user's latest message so Next is always within reach."""
+    last = position + 1 >= total
+    text = tr("review.ack_rating", rating=rating) if rating is not None else tr("review.ack")
+    text += " " + (tr("review.ack_more_last") if last else tr("review.ack_more"))
+    label = tr("review.button.finish") if last else tr("review.button.next")
+    return text, InlineKeyboardMarkup([[_b(label, f"rv:next:{review_id}:{position}")]])
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One answered question in the end-of-review summary."""
+
+    answer_id: int
+    title: str
+    preview: str
+    skipped: bool
+    highlight: bool
+    private: bool
+    media: int = 0  # photos and voice notes
+
+
+def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def summary(
+    tr: Translator, week: IsoWeek, lines: list[SummaryLine]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """What was saved, with ⭐ highlight and 🔒 private toggles per answer."""
+    body = []
+    buttons = []
+    for number, line in enumerate(lines, start=1):
+        marks = ("⭐ " if line.highlight else "") + ("🔒 " if line.private else "")
+        if line.skipped:
+            body.append(tr("review.summary.skipped_line", n=number, title=line.title))
+            continue
+        extra = tr("review.summary.media", count=line.media) if line.media else ""
+        body.append(
+            tr(
+                "review.summary.line",
+                n=number,
+                marks=marks,
+                title=line.title,
+                preview=line.preview,
+                extra=Safe(extra),
+            )
+        )
+        buttons.append(
+            [
+                _b(
+                    ("✅ " if line.highlight else "") + tr("review.button.highlight", n=number),
+                    f"rv:hl:{line.answer_id}",
+                ),
+                _b(
+                    ("✅ " if line.private else "") + tr("review.button.private", n=number),
+                    f"rv:pv:{line.answer_id}",
+                ),
+            ]
+        )
+    text = tr("review.summary.title", title=Safe(week_title(tr, week))) + "\n\n" + "\n".join(body)
+    text += "\n\n" + tr("review.summary.footer")
+    return text, InlineKeyboardMarkup(buttons)

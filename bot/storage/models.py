@@ -1,0 +1,192 @@
+"""SQLAlchemy models: every row the bot keeps about a user, all hanging off ``users``.
+
+Deleting a user row cascades to everything else (``ondelete="CASCADE"``), which is how
+``/delete`` erases a user completely.
+"""
+
+from __future__ import annotations
+
+import datetime as dtm
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.storage.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dtm.datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+def _user_fk() -> Any:
+    return mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class User(Base):
+    """A Telegram user who talked to the bot in a private chat, with their settings."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    review_weekday: Mapped[int] = mapped_column(SmallInteger, default=6)  # Monday=0 … Sunday=6
+    review_hour: Mapped[int] = mapped_column(SmallInteger, default=19)
+    onboarded: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)  # 403 from Telegram
+    dormant: Mapped[bool] = mapped_column(Boolean, default=False)  # quiet after "welcome back"
+    monthly_recap: Mapped[bool] = mapped_column(Boolean, default=True)
+    draft_day: Mapped[int] = mapped_column(SmallInteger, default=31)  # day of December
+    next_due_at: Mapped[dtm.datetime | None] = mapped_column(index=True)
+    # Conversation pointer that survives restarts: what the next plain message means.
+    state: Mapped[str | None] = mapped_column(String(32))
+    state_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dtm.datetime]
+    updated_at: Mapped[dtm.datetime]
+
+
+class UserQuestion(Base):
+    """A user's question list: defaults switched on or off, their own questions, the order."""
+
+    __tablename__ = "user_questions"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    key: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str | None] = mapped_column(Text)  # only for the user's own questions
+    section: Mapped[str] = mapped_column(String(16))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Review(Base):
+    """One week's review for one user; the unique (user, week) row is the exactly-once claim."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("user_id", "week"),
+        Index("ix_reviews_status_wake_at", "status", "wake_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    week: Mapped[str] = mapped_column(String(8))  # "2026-W47"
+    # claimed → prompted → in_progress → completed; or snoozed, skipped, missed.
+    status: Mapped[str] = mapped_column(String(16))
+    question_keys: Mapped[list[str]] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    wake_at: Mapped[dtm.datetime | None]  # when a snoozed or unsent prompt is due again
+    deadline_at: Mapped[dtm.datetime]  # after this an unanswered prompt counts as missed
+    prompted_at: Mapped[dtm.datetime | None]
+    started_at: Mapped[dtm.datetime | None]
+    finished_at: Mapped[dtm.datetime | None]
+    created_at: Mapped[dtm.datetime]
+
+
+class Answer(Base):
+    """The answer to one question of one review (its messages are ``Entry`` rows)."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        UniqueConstraint("review_id", "question_key"),
+        Index("ix_answers_user_week", "user_id", "week"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = _user_fk()
+    week: Mapped[str] = mapped_column(String(8))
+    question_key: Mapped[str] = mapped_column(String(64))
+    section: Mapped[str] = mapped_column(String(16))
+    prompt: Mapped[str] = mapped_column(Text)  # the question as it was asked
+    position: Mapped[int] = mapped_column(Integer)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)  # energy 1-5
+    highlight: Mapped[bool] = mapped_column(Boolean, default=False)
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id", ondelete="SET NULL"))
+    created_at: Mapped[dtm.datetime]
+
+
+class Entry(Base):
+    """One message the user sent: a note (``answer_id`` empty) or part of an answer."""
+
+    __tablename__ = "entries"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "message_id"),
+        Index("ix_entries_user_week", "user_id", "week"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    week: Mapped[str] = mapped_column(String(8))
+    answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("answers.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(8))  # text, photo, voice
+    text: Mapped[str | None] = mapped_column(Text)
+    original_text: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    file_unique_id: Mapped[str | None] = mapped_column(String(128))
+    duration: Mapped[int | None] = mapped_column(Integer)
+    sent_at: Mapped[dtm.datetime]
+    edited_at: Mapped[dtm.datetime | None]
+
+
+class Goal(Base):
+    """A goal for a year; check-in answers point at it through ``Answer.goal_id``."""
+
+    __tablename__ = "goals"
+    __table_args__ = (Index("ix_goals_user_year", "user_id", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    year: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_at: Mapped[dtm.datetime | None]
+    created_at: Mapped[dtm.datetime]
+
+
+class Delivery(Base):
+    """An unasked message claimed once per user, kind and period (recap, draft, reminder…)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    kind: Mapped[str] = mapped_column(String(16))
+    period: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dtm.datetime]

@@ -1,0 +1,115 @@
+"""/start and onboarding: language, time zone and weekly slot, in English and Korean."""
+
+from __future__ import annotations
+
+import datetime as dtm
+
+from tests.conftest import Bot
+from tests.helpers import onboard, stored_user
+
+
+async def test_start_welcomes_and_asks_for_language_preselected_from_telegram(bot: Bot) -> None:
+    user = bot.user(language_code="en-GB")
+    await user.send("/start")
+    texts = [m.text for m in user.bot_messages()]
+    assert "weekly review" in texts[0]
+    assert "recap" in texts[0] and "year in review" in texts[0]
+    assert user.buttons() == ["✓ English", "한국어"]
+
+
+async def test_korean_telegram_users_get_korean_preselected(bot: Bot) -> None:
+    user = bot.user(language_code="ko")
+    await user.send("/start")
+    assert "주간 회고" in user.bot_messages()[0].text
+    assert user.buttons() == ["English", "✓ 한국어"]
+
+
+async def test_english_onboarding_end_to_end(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user, zone="Seoul", day="Sunday", hour="19:00")
+    assert "All set" in user.last_text()
+    # Setup started Wednesday 2026-11-18; the first slot is Sunday 22 Nov 19:00 in Seoul.
+    assert "Sunday, Nov 22, 19:00" in user.last_text()
+    stored = await stored_user(bot, 1001)
+    assert stored is not None
+    assert (stored.language, stored.timezone, stored.review_weekday, stored.review_hour) == (
+        "en", "Asia/Seoul", 6, 19)
+    assert stored.onboarded
+    assert stored.next_due_at == dtm.datetime(2026, 11, 22, 10, 0, tzinfo=dtm.UTC)
+
+
+async def test_korean_onboarding_end_to_end(bot: Bot) -> None:
+    user = bot.user(language_code="ko-KR")
+    await user.send("/start")
+    await user.tap("✓ 한국어")
+    assert "시간대" in user.last_text()
+    await user.send("서울")
+    assert "Asia/Seoul" in user.texts_since(0)[-2]
+    await user.tap("✓ 일요일")
+    assert "일요일 몇 시" in user.last_text()
+    await user.tap("09:00")
+    assert "설정 완료" in user.last_text()
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and stored.language == "ko" and stored.review_hour == 9
+
+
+async def test_choosing_another_language_switches_the_conversation(bot: Bot) -> None:
+    user = bot.user(language_code="en")
+    await user.send("/start")
+    await user.tap("한국어")
+    assert "어디에 계신가요" in user.last_text()
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and stored.language == "ko"
+
+
+async def test_unknown_time_zone_gets_a_helpful_retry_not_an_error(bot: Bot) -> None:
+    user = bot.user()
+    await user.send("/start")
+    await user.tap("✓ English")
+    await user.send("Atlantis <b>")
+    assert "couldn't find a time zone" in user.last_text()
+    assert "Atlantis <b>" in user.last_text()  # echoed back safely escaped
+    await user.send("UTC+9")
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and stored.timezone == "Etc/GMT-9"
+    assert "Which day" in user.last_text()
+
+
+async def test_misspelled_city_offers_suggestions_to_tap(bot: Bot) -> None:
+    user = bot.user()
+    await user.send("/start")
+    await user.tap("✓ English")
+    await user.send("Berln")
+    assert "Europe/Berlin" in user.buttons()
+    await user.tap("Europe/Berlin")
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and stored.timezone == "Europe/Berlin"
+
+
+async def test_default_time_zone_button_from_settings(factory: object) -> None:
+    from tests.conftest import BotFactory
+
+    assert isinstance(factory, BotFactory)
+    bot = await factory.start(default_timezone="Europe/Berlin")
+    user = bot.user()
+    await user.send("/start")
+    await user.tap("✓ English")
+    await user.tap("Europe/Berlin")
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and stored.timezone == "Europe/Berlin"
+
+
+async def test_start_again_after_onboarding_shows_the_setup(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user, zone="Berlin", day="Friday", hour="08:00")
+    await user.send("/start")
+    text = user.last_text()
+    assert "Welcome back" in text and "Europe/Berlin" in text and "Friday, 08:00" in text
+
+
+async def test_nothing_is_scheduled_before_onboarding_finishes(bot: Bot) -> None:
+    user = bot.user()
+    await user.send("/start")
+    await user.tap("✓ English")
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and not stored.onboarded and stored.next_due_at is None

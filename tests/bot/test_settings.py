@@ -1,0 +1,136 @@
+"""/settings, /pause and /resume: every setting can be changed and the schedule follows."""
+
+from __future__ import annotations
+
+import datetime as dtm
+
+from telegram import Update
+
+from tests.conftest import Bot
+from tests.fakes import FakeUser
+from tests.helpers import onboard, stored_user
+
+
+async def _settings(bot: Bot) -> FakeUser:
+    user = bot.user()
+    await onboard(user, zone="Seoul", day="Sunday", hour="19:00")
+    await user.send("/settings")
+    return user
+
+
+async def test_settings_shows_every_current_value(bot: Bot) -> None:
+    user = await _settings(bot)
+    text = user.last_text()
+    for part in ("English", "Asia/Seoul", "UTC+09:00", "Sunday, 19:00", "Monthly recap: on",
+                 "December 31"):
+        assert part in text
+    assert user.buttons()[:4] == ["🌐 Language", "🕒 Time zone", "📅 Day", "⏰ Time"]
+
+
+async def test_change_language(bot: Bot) -> None:
+    user = await _settings(bot)
+    await user.tap("🌐 Language")
+    await user.tap("한국어")
+    assert "저장했어요" in user.last_text() and "한국어" in user.last_text()
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and stored.language == "ko"
+
+
+async def test_change_time_zone_by_typing_and_schedule_follows(bot: Bot) -> None:
+    user = await _settings(bot)
+    await user.tap("🕒 Time zone")
+    await user.send("New York")
+    assert "America/New_York" in user.last_text()
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and stored.timezone == "America/New_York"
+    # Sunday 22 Nov 19:00 in New York (EST, UTC-5).
+    assert stored.next_due_at == dtm.datetime(2026, 11, 23, 0, 0, tzinfo=dtm.UTC)
+
+
+async def test_typed_time_zone_is_not_kept_as_a_note(bot: Bot) -> None:
+    from tests.helpers import stored_entries
+
+    user = await _settings(bot)
+    await user.tap("🕒 Time zone")
+    await user.send("Berlin")
+    assert await stored_entries(bot) == []
+
+
+async def test_change_day_and_hour(bot: Bot) -> None:
+    user = await _settings(bot)
+    await user.tap("📅 Day")
+    await user.tap("Friday")
+    assert "Friday, 19:00" in user.last_text()
+    await user.tap("⏰ Time")
+    await user.tap("07:00")
+    assert "Friday, 07:00" in user.last_text()
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and (stored.review_weekday, stored.review_hour) == (4, 7)
+    # Friday 20 Nov 07:00 KST = Thursday 22:00 UTC.
+    assert stored.next_due_at == dtm.datetime(2026, 11, 19, 22, 0, tzinfo=dtm.UTC)
+
+
+async def test_monthly_recap_toggle(bot: Bot) -> None:
+    user = await _settings(bot)
+    await user.tap("📬 Turn monthly recap off")
+    assert "Monthly recap: off" in user.last_text()
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and not stored.monthly_recap
+    await user.tap("📬 Turn monthly recap on")
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and stored.monthly_recap
+
+
+async def test_draft_day(bot: Bot) -> None:
+    user = await _settings(bot)
+    await user.tap("📝 Draft day")
+    await user.tap("December 28")
+    assert "Year-end draft: December 28" in user.last_text()
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and stored.draft_day == 28
+
+
+async def test_pause_button_and_resume(bot: Bot) -> None:
+    user = await _settings(bot)
+    await user.tap("⏸ Pause prompts")
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and stored.paused and stored.next_due_at is None
+    assert "Prompts: paused" in user.last_text()
+    await user.tap("▶️ Resume prompts")
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and not stored.paused and stored.next_due_at is not None
+
+
+async def test_pause_and_resume_commands(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    await user.send("/pause")
+    assert "Paused" in user.last_text()
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and stored.paused and stored.next_due_at is None
+    await user.send("/resume")
+    assert "Sunday, Nov 22, 19:00" in user.last_text()
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and stored.next_due_at == dtm.datetime(2026, 11, 22, 10, tzinfo=dtm.UTC)
+
+
+async def test_settings_before_onboarding_points_to_start(bot: Bot) -> None:
+    user = bot.user()
+    await user.send("/settings")
+    assert "/start" in user.last_text()
+
+
+async def test_tampered_button_data_gets_a_friendly_reply(bot: Bot) -> None:
+    user = await _settings(bot)
+    update = {
+        "update_id": bot.api.next_update_id(),
+        "callback_query": {
+            "id": bot.api.open_callback_query(), "chat_instance": "1", "data": "set:hour:99",
+            "from": {"id": 1001, "is_bot": False, "first_name": "Ada", "language_code": "en"},
+            "message": user.last_message().payload,
+        },
+    }
+    await bot.feed(Update.de_json(update, bot.app.bot))
+    assert "no longer valid" in user.last_text()
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and stored.review_hour == 19

@@ -1,0 +1,176 @@
+"""Shared fixtures: a controlled clock, a fresh database per test, and the production bot
+driven through the fake Bot API.
+
+Set ``TEST_DATABASE_URL`` (``postgresql+asyncpg://user@127.0.0.1/postgres``) to run every test
+against PostgreSQL too; each test then gets a database of its own on that server.
+"""
+
+from __future__ import annotations
+
+import datetime as dtm
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from telegram import Update
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.context import BotApp
+from bot.jobs import weekly
+from bot.services import SERVICES_KEY, Services
+from tests.fakes.telegram_api import FakeBotAPI
+from tests.fakes.users import FakeUser
+
+TOKEN = "123456789:AAE-fake-token-for-tests-only-0123456789"
+START = dtm.datetime(2026, 11, 18, 9, 0, tzinfo=dtm.UTC)  # a Wednesday
+
+
+class FakeClock:
+    """A clock that only moves when told to; ``sleep`` advances it instantly."""
+
+    def __init__(self, start: dtm.datetime = START) -> None:
+        self.current = start
+        self.slept: list[float] = []
+
+    def now(self) -> dtm.datetime:
+        return self.current
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.current += dtm.timedelta(seconds=seconds)
+
+    def advance(self, delta: dtm.timedelta | None = None, **kwargs: float) -> None:
+        self.current += delta if delta is not None else dtm.timedelta(**kwargs)
+
+    def set(self, instant: dtm.datetime) -> None:
+        assert instant.tzinfo is not None
+        self.current = instant
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A brand-new, empty database for each test (SQLite file, or a PostgreSQL database)."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+        return
+    name = "t_" + uuid.uuid4().hex[:16]
+    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "telegram_bot_token": TOKEN,
+        "database_url": database_url,
+        "default_timezone": "UTC",
+        "_env_file": None,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+class Bot:
+    """The production Application plus the fake Telegram it talks to, and handler errors."""
+
+    def __init__(self, app: BotApp, api: FakeBotAPI, clock: FakeClock) -> None:
+        self.app = app
+        self.api = api
+        self.clock = clock
+        self.errors: list[BaseException] = []
+
+    @property
+    def services(self) -> Services:
+        services = self.app.bot_data[SERVICES_KEY]
+        assert isinstance(services, Services)
+        return services
+
+    def user(self, user_id: int = 1001, *, language_code: str | None = "en",
+             first_name: str = "Ada", chat_type: str = "private") -> FakeUser:
+        return FakeUser(self.app, self.api, user_id, first_name=first_name,
+                        language_code=language_code, chat_type=chat_type)
+
+    async def tick(self) -> None:
+        """Fire the scheduler job once, as the JobQueue would."""
+        jobs = self.app.job_queue.get_jobs_by_name(weekly.JOB_NAME)  # type: ignore[union-attr]
+        assert len(jobs) == 1, "the weekly job must be scheduled exactly once"
+        await jobs[0].run(self.app)
+
+    async def feed(self, update: Update) -> None:
+        await self.app.process_update(update)
+
+
+class BotFactory:
+    """Starts applications on one database; several may run at once (restarts, two processes)."""
+
+    def __init__(self, database_url: str, clock: FakeClock) -> None:
+        self.database_url = database_url
+        self.clock = clock
+        self.running: list[Bot] = []
+
+    async def start(self, *, api: FakeBotAPI | None = None, **settings: Any) -> Bot:
+        api = api or FakeBotAPI(now=self.clock.now)
+        app = build_application(make_settings(self.database_url, **settings), clock=self.clock,
+                                request=api)
+        bot = Bot(app, api, self.clock)
+
+        async def collect(update: object, context: Any) -> None:
+            bot.errors.append(context.error)
+
+        app.add_error_handler(collect)
+        await app.initialize()
+        assert app.post_init is not None
+        await app.post_init(app)
+        self.running.append(bot)
+        return bot
+
+    async def stop(self, bot: Bot) -> None:
+        """Shut an application down the way run_polling does on exit."""
+        self.running.remove(bot)
+        await bot.app.shutdown()
+        if bot.app.post_shutdown is not None:
+            await bot.app.post_shutdown(bot.app)
+        assert not bot.errors, f"handler errors: {bot.errors!r}"
+
+    async def restart(self, bot: Bot) -> Bot:
+        """Stop ``bot`` and start a fresh application on the same database and fake Telegram."""
+        await self.stop(bot)
+        return await self.start(api=bot.api)
+
+
+@pytest.fixture
+async def factory(database_url: str, clock: FakeClock) -> AsyncIterator[BotFactory]:
+    made = BotFactory(database_url, clock)
+    yield made
+    for bot in list(made.running):
+        await made.stop(bot)
+
+
+@pytest.fixture
+async def bot(factory: BotFactory) -> Bot:
+    return await factory.start()
+
+
+@pytest.fixture(autouse=True)
+def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt in to PTB's timedelta durations (silences its deprecation warning)."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")

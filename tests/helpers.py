@@ -1,0 +1,51 @@
+"""Small helpers the end-to-end tests share: onboarding a user and reading what was stored."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.storage.models import Answer, Entry, Review, User
+from tests.conftest import Bot
+from tests.fakes import FakeUser
+
+
+async def onboard(user: FakeUser, *, zone: str = "Seoul", day: str = "Sunday",
+                  hour: str = "19:00") -> None:
+    """Walk through /start with the given answers (English button labels by default)."""
+    await user.send("/start")
+    await user.tap(next(b for b in user.buttons() if "English" in b or "한국어" in b))
+    await user.send(zone)
+    await user.tap(next(b for b in user.buttons() if b.endswith(day)))
+    await user.tap(next(b for b in user.buttons() if b.endswith(hour)))
+
+
+async def stored_user(bot: Bot, user_id: int) -> User | None:
+    async with bot.services.transaction() as session:
+        return await session.get(User, user_id)
+
+
+async def stored_entries(bot: Bot, user_id: int | None = None) -> list[Entry]:
+    query = select(Entry).order_by(Entry.id)
+    if user_id is not None:
+        query = query.where(Entry.user_id == user_id)
+    async with bot.services.transaction() as session:
+        return list(await session.scalars(query))
+
+
+async def stored_reviews(bot: Bot, user_id: int) -> list[Review]:
+    async with bot.services.transaction() as session:
+        return list(await session.scalars(
+            select(Review).where(Review.user_id == user_id).order_by(Review.week)))
+
+
+async def stored_answers(bot: Bot, user_id: int) -> list[Answer]:
+    async with bot.services.transaction() as session:
+        return list(await session.scalars(
+            select(Answer).where(Answer.user_id == user_id).order_by(Answer.week, Answer.position)))
+
+
+async def count_rows(bot: Bot, model: type) -> int:
+    from sqlalchemy import func
+
+    async with bot.services.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)

@@ -1,0 +1,531 @@
+"""Tests for the year-end draft: structure, verbatim answers, privacy, photos, goals, speed."""
+
+from __future__ import annotations
+
+import datetime as dtm
+import re
+import time
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.domain.journal import (
+    AnswerView,
+    GoalView,
+    Journal,
+    MessageKind,
+    ReviewStatus,
+    StoredMessage,
+    WeekView,
+)
+from bot.domain.questions import Section
+from bot.domain.weeks import IsoWeek
+from bot.reports.draft import compile_draft, draft_numbers
+from bot.reports.stats import week_label
+
+W = IsoWeek
+YEAR = 2026
+DEC_31 = dtm.date(2026, 12, 31)
+SENT = dtm.datetime(2026, 1, 1, 12, tzinfo=dtm.UTC)
+
+# Test data: sentences from the seed posts (quoted as data, never used by the product).
+HEADLINES = [
+    "Started studying every alignment-tuning methodology",
+    "Read something like 50 to 100 papers",
+    "Built the A.X LLM evaluation page",
+    "Mid-May: the context went into the deprecated “meta” field",
+    "Trained the A.X model within a week for the GPU expansion",
+    "Drafted into the slide deck factory",
+    "SK Summit booth: Attention visualization",
+    "Joined Seoul National Uni's ML lab",
+    "Hooked on GPU performance techniques",
+    "Contract work for DL for audio",
+    "Travelled to Hokkaido, Japan",
+    "Quit my job as a swe and started working full time with llms",
+]
+WINS = [
+    "Helped grow instructor from ~300k downloads to 1.1M downloads this year as core contributor",
+    "Delivered a total of 4 technical talks this year for the first time",
+    "Got into better shape, lost about 6kg total and total cholesterol dropped by 32%",
+    "Got the model to run 3x faster",
+]
+TRICKY = [
+    "I realized...\n- Multiple directions of research cannot be covered at once\n"
+    "- Best way to build strong foundations is through in-person coursework",
+    "# Strong foundations are the #1 factor\n(Creating new approaches) >>> (HUGE WALL)",
+    "*Reward model training*, RLHF with PPO, offline DPO — `vLLM` & batch_packing_",
+    "---\ntitle: not front matter\n---",
+    "> quoted in my answer\n\n1. numbered\n2. list\n\n    indented code?",
+    "[a link](https://example.com) and <b>html</b> and a trailing backslash \\",
+    "Line one\n\n\nLine four after two blank lines",
+]
+
+
+def msg(value: str, sent: dtm.datetime = SENT) -> StoredMessage:
+    return StoredMessage(MessageKind.TEXT, value, sent)
+
+
+def answer(
+    key: str,
+    section: Section,
+    value: str,
+    position: int,
+    *,
+    highlight: bool = False,
+    private: bool = False,
+    goal_id: int | None = None,
+) -> AnswerView:
+    return AnswerView(
+        key,
+        section,
+        f"{key}?",
+        position,
+        (msg(value),),
+        highlight=highlight,
+        private=private,
+        goal_id=goal_id,
+    )
+
+
+def energy(rating: int, note: str | None = None) -> AnswerView:
+    messages = (msg(note),) if note else ()
+    return AnswerView("energy", Section.HEALTH, "energy?", 4, messages, rating=rating)
+
+
+def year_journal(lang: str = "en") -> Journal:
+    """A full year: most weeks answered, two skipped, two silent, goals and notes."""
+    weeks = []
+    for n in range(1, 53):
+        week = W(YEAR, n)
+        if n in (9, 30):
+            weeks.append(WeekView(week, ReviewStatus.SKIPPED))
+            continue
+        if n == 20:
+            continue  # never stored: silent
+        if n == 21:
+            weeks.append(WeekView(week, ReviewStatus.MISSED))
+            continue
+        answers = [
+            answer("headline", Section.TIMELINE, f"{HEADLINES[n % len(HEADLINES)]} (#{n})", 0),
+            energy(n % 5 + 1, f"Energy note of week {n}" if n % 8 == 0 else None),
+            answer("next", Section.FOCUS, f"Focus set in week {n}", 5),
+        ]
+        if n % 4 == 0:
+            win = f"{WINS[(n // 4) % len(WINS)]} [{n}]"
+            answers.append(answer("win", Section.HIGHLIGHTS, win, 1, highlight=n % 8 == 0))
+        if n % 5 == 0:
+            answers.append(answer("challenge", Section.LESSONS, f"{TRICKY[n % 7]} <{n}>", 2))
+        if n % 6 == 0:
+            answers.append(
+                answer("people", Section.PEOPLE, f"My mentor reviewed the data with me ({n})", 3)
+            )
+        if n % 3 == 0:
+            quote = f"When you don't know what to do, do what you can do right now ({n})"
+            answers.append(answer("quote", Section.READING, quote, 6))
+        if n % 7 == 0:
+            answers.append(answer("learned_craft", Section.GROWTH, f"Detail is essential {n}", 6))
+        if n % 11 == 0:
+            answers.append(answer("remember", Section.ODDS, f"Got the bartender's license {n}", 6))
+        if n in (10, 25, 40):
+            checkin = f"Check-in on the license in week {n}"
+            answers.append(answer("goal:1", Section.GOALS, checkin, 7, goal_id=1))
+        if n == 13:
+            answers.append(answer("challenge", Section.LESSONS, "A private regret", 2, private=True))
+        notes = (msg(f"A note sent in week {n}"),) if n % 10 == 0 else ()
+        weeks.append(WeekView(week, ReviewStatus.COMPLETED, tuple(answers), notes))
+    goals = (
+        GoalView(1, YEAR - 1, "Get a bartender's license", done=True),
+        GoalView(2, YEAR - 1, "Do the English study I'd put off"),
+        GoalView(3, YEAR + 1, "Aim for the top 10 on Devocean"),
+        GoalView(4, YEAR - 3, "An old goal nobody checked in on"),
+    )
+    return Journal(lang, "Asia/Seoul", tuple(weeks), goals)
+
+
+def draft(journal: Journal, lang: str = "en", **kwargs: object) -> str:
+    return compile_draft(journal, YEAR, lang, generated_on=DEC_31, **kwargs)  # type: ignore[arg-type]
+
+
+def indent(text: str, width: int) -> str:
+    """The one transformation applied to list items: continuation lines indented."""
+    first, *rest = text.split("\n")
+    return "\n".join([first, *(" " * width + line if line else "" for line in rest)])
+
+
+def quoted(text: str) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in text.split("\n"))
+
+
+def rendered_form(week: WeekView, ans: AnswerView) -> str:
+    """How an answer's text must appear in the draft (verbatim up to the stated indentation)."""
+    if ans.question_key == "quote":
+        return quoted(ans.text)
+    nested = ans.section is Section.GOALS or (
+        ans.section is Section.FOCUS and week.week.month_of_thursday() != (YEAR, 12)
+    )
+    return indent(ans.text, 4 if nested else 2)
+
+
+def section_at(markdown: str, index: int, level: str = "## ") -> str:
+    """The heading (of ``level``) that the text at ``index`` falls under."""
+    headings = [m for m in re.finditer(rf"^{level}(.+)$", markdown[:index], re.MULTILINE)]
+    return headings[-1].group(1) if headings else ""
+
+
+def front_matter(markdown: str) -> dict[str, object]:
+    assert markdown.startswith("---\n")
+    end = markdown.index("\n---\n", 4)
+    loaded = yaml.safe_load(markdown[4:end])
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+# --- structure ---------------------------------------------------------------------------
+
+
+def test_front_matter_parses_and_has_what_jekyll_and_hugo_need() -> None:
+    meta = front_matter(draft(year_journal()))
+    assert meta == {
+        "title": "2026 in Review",
+        "date": DEC_31,
+        "tags": ["year-in-review", "weekly-review"],
+        "draft": True,
+    }
+
+
+def test_sections_come_in_the_seed_posts_order() -> None:
+    headings = re.findall(r"^## (.+)$", draft(year_journal()), re.MULTILINE)
+    assert headings == [
+        "In 2026…",
+        "Highlights",
+        "Month by month",
+        "Work and growth",
+        "Mistakes and lessons",
+        "People",
+        "Health and energy",
+        "Reading, writing and quotes",
+        "Odds and ends",
+        "Last year's goals, revisited",
+        "Looking ahead to 2027",
+    ]
+
+
+def test_korean_headings_are_natural_korean() -> None:
+    text = draft(year_journal("ko"), "ko")
+    headings = re.findall(r"^## (.+)$", text, re.MULTILINE)
+    assert headings == [
+        "2026년에는…",
+        "하이라이트",
+        "월별 기록",
+        "일과 성장",
+        "실수와 배움",
+        "사람들",
+        "건강과 에너지",
+        "읽고 쓴 것",
+        "그 밖의 이야기",
+        "작년 목표 돌아보기",
+        "2027년을 향해",
+    ]
+    assert front_matter(text)["title"] == "2026년 회고"
+    assert "### 3월" in text
+
+
+def test_every_section_opens_with_an_italic_prompt() -> None:
+    text = draft(year_journal())
+    for match in re.finditer(r"^## .+\n\n(.+)$", text, re.MULTILINE):
+        assert re.fullmatch(r"\*[^*]+\*", match.group(1)), match.group(1)
+
+
+def test_only_our_headings_start_a_line_with_a_hash() -> None:
+    text = draft(year_journal())
+    for line in text.splitlines():
+        if line.startswith("#"):
+            assert re.fullmatch(r"#{2,3} [^#].*", line), line
+    assert "\n  # Strong foundations" not in text  # the user's "#" line starts the item
+    assert "- # Strong foundations are the #1 factor" in text
+
+
+def test_opening_has_the_years_numbers() -> None:
+    text = draft(year_journal())
+    opening = text[: text.index("## Highlights")]
+    assert "Weekly reviews answered: 48 of 53 weeks" in opening
+    assert "Longest streak: 28 weeks; current streak: 22 weeks" in opening
+    assert "5 notes sent between reviews" in opening
+    assert "Average energy: 3.0 / 5" in opening
+
+
+def test_empty_sections_are_left_out() -> None:
+    week = WeekView(
+        W(YEAR, 14),
+        ReviewStatus.COMPLETED,
+        (answer("headline", Section.TIMELINE, "Only a headline", 0),),
+    )
+    text = draft(Journal("en", "UTC", (week,)))
+    headings = re.findall(r"^## (.+)$", text, re.MULTILINE)
+    assert headings == ["In 2026…", "Month by month"]
+    assert "Average energy" not in text
+
+
+def test_an_empty_year_still_compiles() -> None:
+    text = draft(Journal("en", "UTC"))
+    assert front_matter(text)["draft"] is True
+    assert "Weekly reviews answered: 0 of 53 weeks" in text
+
+
+# --- the user's words --------------------------------------------------------------------
+
+
+def test_every_public_answer_appears_verbatim_exactly_once_in_its_section() -> None:
+    journal = year_journal()
+    text = draft(journal)
+    expected_section = {
+        Section.TIMELINE: "Month by month",
+        Section.GROWTH: "Work and growth",
+        Section.LESSONS: "Mistakes and lessons",
+        Section.PEOPLE: "People",
+        Section.HEALTH: "Health and energy",
+        Section.READING: "Reading, writing and quotes",
+        Section.ODDS: "Odds and ends",
+        Section.GOALS: "Last year's goals, revisited",
+    }
+    checked = 0
+    for week in journal.weeks:
+        for ans in week.answers:
+            if ans.private or not ans.text:
+                continue
+            form = rendered_form(week, ans)
+            assert text.count(form) == 1, form
+            if "\n" not in ans.text:
+                assert text.count(ans.text) == 1, ans.text
+            where = section_at(text, text.index(form))
+            if ans.section is Section.HIGHLIGHTS or ans.highlight:
+                assert where == "Highlights"
+            elif ans.section is Section.FOCUS:
+                december = week.week.month_of_thursday() == (YEAR, 12)
+                assert where == ("Looking ahead to 2027" if december else "Month by month")
+            else:
+                assert where == expected_section[ans.section], ans.text
+            checked += 1
+    assert checked > 150
+
+
+def test_headlines_are_listed_under_their_month_with_dates() -> None:
+    journal = year_journal()
+    text = draft(journal)
+    for week in journal.weeks:
+        head = week.answer("headline")
+        if head is None:
+            continue
+        at = text.index(head.text)
+        month = week.week.month_of_thursday()[1]
+        assert section_at(text, at, "### ") == dtm.date(YEAR, month, 1).strftime("%B")
+        line = text[text.rindex("\n", 0, at) + 1 : text.index("\n", at)]
+        assert line == f"- **{week_label(week.week, 'en')}:** {head.text}"
+
+
+def test_week_one_of_2026_is_january_even_though_it_starts_in_december() -> None:
+    text = draft(year_journal())
+    at = text.index("(#1)")
+    assert section_at(text, at, "### ") == "January"
+    assert "W1, Dec 29, 2025" in text[text.rindex("\n", 0, at) : at]
+
+
+def test_quoted_answers_carry_their_week_reference() -> None:
+    text = draft(year_journal())
+    label = week_label(W(YEAR, 6), "en")
+    assert f"- My mentor reviewed the data with me (6) ({label})" in text
+    assert f"> When you don't know what to do, do what you can do right now (3)\n>\n> ({week_label(W(YEAR, 3), 'en')})" in text  # noqa: E501
+
+
+def test_multi_line_answers_stay_inside_their_list_item() -> None:
+    text = draft(year_journal())
+    assert (
+        "- I realized...\n  - Multiple directions of research cannot be covered at once\n"
+        "  - Best way to build strong foundations is through in-person coursework <35>"
+    ) in text
+    assert "- Line one\n\n\n  Line four after two blank lines <50>" in text
+
+
+def test_private_answers_are_left_out_by_default() -> None:
+    text = draft(year_journal())
+    assert "A private regret" not in text
+
+
+def test_private_answers_are_marked_when_included() -> None:
+    text = draft(year_journal(), include_private=True)
+    assert f"- 🔒 A private regret ({week_label(W(YEAR, 13), 'en')})" in text
+
+
+def test_highlights_list_starred_answers_first_with_a_count() -> None:
+    text = draft(year_journal())
+    section = text[text.index("## Highlights") : text.index("## Month by month")]
+    assert "13 highlights stand out:" in section
+    items = re.findall(r"^- (.+)$", section, re.MULTILINE)
+    starred = [i for i, item in enumerate(items) if item.startswith("⭐ ")]
+    assert starred == list(range(6))
+
+
+def test_highlight_count_is_spelled_like_the_seed_posts() -> None:
+    weeks = tuple(
+        WeekView(
+            W(YEAR, n),
+            ReviewStatus.COMPLETED,
+            (answer("win", Section.HIGHLIGHTS, WINS[n - 1], 1),),
+        )
+        for n in range(1, 5)
+    )
+    assert "Four highlights stand out:" in draft(Journal("en", "UTC", weeks))
+    assert "올해 특히 기억에 남는 일 네 가지:" in draft(Journal("ko", "UTC", weeks), "ko")
+    assert "One highlight stands out:" in draft(Journal("en", "UTC", weeks[:1]))
+
+
+def test_starred_headline_stays_in_its_month_marked() -> None:
+    week = WeekView(
+        W(YEAR, 14),
+        ReviewStatus.COMPLETED,
+        (answer("headline", Section.TIMELINE, "Wedding day", 0, highlight=True),),
+    )
+    text = draft(Journal("en", "UTC", (week,)))
+    assert "## Highlights" not in text
+    assert f"- **{week_label(W(YEAR, 14), 'en')}:** ⭐ Wedding day" in text
+
+
+# --- photos, voice notes, energy chart ---------------------------------------------------
+
+
+def _media_journal() -> Journal:
+    photo = StoredMessage(MessageKind.PHOTO, "Our booth", SENT, file_unique_id="uniq-1")
+    lost = StoredMessage(MessageKind.PHOTO, None, SENT, file_unique_id="uniq-2")
+    voice = StoredMessage(MessageKind.VOICE, None, SENT, duration=75)
+    win = AnswerView("win", Section.HIGHLIGHTS, "win?", 1, (msg("Ran the booth"), photo, lost))
+    note_photo = StoredMessage(MessageKind.PHOTO, None, SENT, file_unique_id="uniq-3")
+    week = WeekView(
+        W(YEAR, 45),
+        ReviewStatus.COMPLETED,
+        (win, energy(4, "Tired but happy")),
+        (voice, note_photo),
+    )
+    return Journal("en", "UTC", (week,))
+
+
+def test_photos_in_images_are_embedded_under_their_answer() -> None:
+    text = draft(_media_journal(), images={"uniq-1": "images/w45-1.jpg"})
+    label = week_label(W(YEAR, 45), "en")
+    assert (
+        f"- Ran the booth\n  Our booth ({label})\n"
+        f"  ![{label}](images/w45-1.jpg)\n"
+        "  *📷 photo (not exported)*"
+    ) in text
+
+
+def test_voice_notes_are_mentioned_not_transcribed() -> None:
+    text = draft(_media_journal(), images={"uniq-3": "images/w45-note.jpg"})
+    label = week_label(W(YEAR, 45), "en")
+    assert f"- *🎤 voice note, 1:15* ({label})" in text
+    assert f"- ![{label}](images/w45-note.jpg) ({label})" in text
+
+
+def test_energy_chart_is_referenced_in_health_section() -> None:
+    text = draft(_media_journal(), energy_chart="images/energy 2026.png")
+    health = text[text.index("## Health and energy") : text.index("## Odds and ends")]
+    assert "Average energy over 1 rated week: 4.0 / 5" in health
+    assert "![Energy by week](<images/energy 2026.png>)" in health
+    assert "- ⚡ 4/5 Tired but happy" in health
+    assert "![Energy" not in draft(_media_journal())
+
+
+# --- goals and looking ahead -------------------------------------------------------------
+
+
+def test_last_years_goals_with_status_and_checkins_in_week_order() -> None:
+    text = draft(year_journal())
+    section = text[text.index("## Last year's goals") : text.index("## Looking ahead")]
+    assert "1 of 2 done." in section
+    assert section.index("✅ Done: Get a bartender's license") < section.index(
+        "⬜ Open: Do the English study I'd put off"
+    )
+    checkins = re.findall(r"^  - Check-in on the license in week (\d+)", section, re.MULTILINE)
+    assert checkins == ["10", "25", "40"]
+    assert "An old goal nobody checked in on" not in text
+
+
+def test_checkins_stored_on_the_goal_from_earlier_years_are_shown() -> None:
+    earlier = answer("goal:1", Section.GOALS, "Signed up for the course", 7, goal_id=1)
+    goal = GoalView(1, YEAR - 1, "Get a bartender's license", True, ((W(2025, 40), earlier),))
+    text = draft(Journal("en", "UTC", (), (goal,)))
+    assert f"  - Signed up for the course ({week_label(W(2025, 40), 'en')})" in text
+
+
+def test_looking_ahead_has_decembers_focus_and_next_years_goals() -> None:
+    text = draft(year_journal())
+    section = text[text.index("## Looking ahead to 2027") :]
+    focus = re.findall(r"Focus set in week (\d+)", section)
+    assert focus == ["49", "50", "51", "52"]
+    assert "Goals for 2027:\n\n- Aim for the top 10 on Devocean" in section
+
+
+# --- numbers -----------------------------------------------------------------------------
+
+
+def test_draft_numbers() -> None:
+    numbers = draft_numbers(year_journal(), YEAR, as_of=DEC_31)
+    assert numbers.weeks_total == 53
+    assert numbers.weeks_answered == 48
+    assert numbers.weeks_skipped == 2
+    assert (numbers.current_streak, numbers.longest_streak) == (22, 28)
+    assert numbers.notes == 5
+    assert numbers.highlights == 6
+    assert numbers.average_energy == 3.0
+    assert (numbers.goals_done, numbers.goals_total, numbers.next_year_goals) == (1, 2, 1)
+
+
+def test_draft_numbers_mid_year_only_count_begun_weeks() -> None:
+    numbers = draft_numbers(year_journal(), YEAR, as_of=dtm.date(2026, 3, 4))  # W10
+    assert numbers.weeks_total == 10
+    assert numbers.weeks_answered == 8
+    assert numbers.current_streak == 8  # W9 skipped (neutral), W10 answered
+
+
+def test_a_silent_end_of_year_breaks_the_current_streak() -> None:
+    numbers = draft_numbers(year_journal(), YEAR, as_of=dtm.date(2027, 1, 20))
+    assert numbers.current_streak == 0  # W53 passed in silence
+
+
+# --- speed and properties ----------------------------------------------------------------
+
+
+def test_a_year_of_weeks_compiles_well_under_a_second() -> None:
+    journal = year_journal()
+    draft(journal)  # warm the caches (Babel data, catalogs)
+    started = time.perf_counter()
+    draft(journal, include_private=True)
+    assert time.perf_counter() - started < 0.5
+
+
+_TEXT = st.text(
+    alphabet=st.sampled_from(list("ab가 #*_`>-=+|[]()!<>&\\\n\t.1")), min_size=0, max_size=40
+)
+_SECTIONS = st.sampled_from([s for s in Section if s is not Section.GOALS])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_SECTIONS, _TEXT, st.booleans(), st.booleans()), max_size=25))
+def test_property_public_text_survives_verbatim_once(
+    items: list[tuple[Section, str, bool, bool]],
+) -> None:
+    weeks = []
+    for i, (section, body, starred, private) in enumerate(items):
+        value = f"«{i}»{body}«/{i}»"  # unique markers, so "exactly once" is meaningful
+        key = "quote" if section is Section.READING and i % 2 else f"q{i}"
+        ans = answer(key, section, value, 0, highlight=starred, private=private)
+        weeks.append(WeekView(W(YEAR, i + 1), ReviewStatus.COMPLETED, (ans,)))
+    journal = Journal("en", "UTC", tuple(weeks))
+    text = draft(journal)
+    front_matter(text)
+    for week in weeks:
+        ans = week.answers[0]
+        if ans.private:
+            assert f"«{week.week.week - 1}»" not in text
+        else:
+            assert text.count(rendered_form(week, ans)) == 1
