@@ -1,8 +1,10 @@
-"""Outgoing Telegram traffic control: PTB's AIORateLimiter plus per-chat spacing and retries.
+"""Outgoing Telegram traffic control: PTB's AIORateLimiter plus clock-driven spacing and retries.
 
-PTB's :class:`AIORateLimiter` keeps the bot under Telegram's overall limit (~30 messages/s) and
-the per-group limit. On top of it this limiter
+PTB's :class:`AIORateLimiter` keeps group chats under Telegram's per-group limit. On top of it
+this limiter
 
+* spaces all requests to chats at least ``1 / overall_per_second`` apart (Telegram's overall
+  limit is about 30 messages per second), so a fan-out to thousands of users is spread out;
 * spaces messages to one private chat at least ``per_chat_interval`` apart (Telegram asks for
   no more than about one message per second per chat);
 * on 429 waits ``retry_after`` and tries again (all chats wait: a flood limit is bot-wide);
@@ -35,12 +37,17 @@ class ReviewBotRateLimiter(AIORateLimiter):
         self,
         clock: Clock,
         *,
+        overall_per_second: float = 30.0,
         per_chat_interval: float = 1.0,
         max_retries: int = 3,
         timeout_backoff: float = 2.0,
     ) -> None:
-        super().__init__(max_retries=0)
+        # PTB's own overall limiter waits on the event loop's real time; ours uses the clock.
+        super().__init__(overall_max_rate=0, overall_time_period=0, max_retries=0)
         self._clock = clock
+        self._overall_interval = 1.0 / overall_per_second
+        self._next_overall = 0.0
+        self._overall_lock = asyncio.Lock()
         self._per_chat_interval = per_chat_interval
         self._retries = max_retries
         self._timeout_backoff = timeout_backoff
@@ -48,6 +55,14 @@ class ReviewBotRateLimiter(AIORateLimiter):
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._flood_over = asyncio.Event()
         self._flood_over.set()
+
+    async def _wait_for_overall(self) -> None:
+        async with self._overall_lock:
+            now = self._clock.now().timestamp()
+            slot = max(now, self._next_overall)
+            if slot > now:
+                await self._clock.sleep(slot - now)
+            self._next_overall = slot + self._overall_interval
 
     async def _wait_for_chat(self, chat_id: int) -> None:
         lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
@@ -77,6 +92,8 @@ class ReviewBotRateLimiter(AIORateLimiter):
             await self._flood_over.wait()
             if sends and isinstance(chat_id, int) and chat_id > 0:
                 await self._wait_for_chat(chat_id)
+            if chat_id is not None:
+                await self._wait_for_overall()
             try:
                 return await super().process_request(
                     callback, args, kwargs, endpoint, data, rate_limit_args

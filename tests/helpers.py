@@ -13,10 +13,26 @@ async def onboard(user: FakeUser, *, zone: str = "Seoul", day: str = "Sunday",
                   hour: str = "19:00") -> None:
     """Walk through /start with the given answers (English button labels by default)."""
     await user.send("/start")
-    await user.tap(next(b for b in user.buttons() if "English" in b or "한국어" in b))
+    await user.tap(next(b for b in user.buttons() if b.startswith("✓")))
     await user.send(zone)
     await user.tap(next(b for b in user.buttons() if b.endswith(day)))
     await user.tap(next(b for b in user.buttons() if b.endswith(hour)))
+
+
+def flat(text: str) -> str:
+    """Babel's date ranges use thin spaces (U+2009); compare them as plain spaces."""
+    return text.replace("\u2009", " ").replace("\u202f", " ")
+
+
+async def finish_review(user: FakeUser) -> str:
+    """Tap Next/Skip/Finish until the review's summary arrives; returns the summary text."""
+    for _ in range(30):
+        if "saved" in user.last_text() or "저장 완료" in user.last_text():
+            return user.last_text()
+        buttons = user.buttons()
+        await user.tap(next(b for b in buttons if b.startswith(("Next", "Skip", "Finish", "다음",
+                                                                  "건너뛰기", "마치기"))))
+    raise AssertionError("the review did not finish")
 
 
 async def stored_user(bot: Bot, user_id: int) -> User | None:

@@ -55,8 +55,8 @@ def key_of(message: Message) -> str:
 def forms(message: Message) -> tuple[str, ...]:
     """The translated text(s): one for a simple message, one per plural form otherwise."""
     if isinstance(message.string, tuple | list):
-        return tuple(message.string)
-    return (message.string,)
+        return tuple(str(form or "") for form in message.string)
+    return (str(message.string or ""),)
 
 
 def placeholders(text: str) -> set[str]:
@@ -65,6 +65,14 @@ def placeholders(text: str) -> set[str]:
 
 def message_placeholders(message: Message) -> set[str]:
     return set().union(*(placeholders(f) for f in forms(message)))
+
+
+def dummy_values(message: Message, value: str = "x") -> dict[str, str]:
+    """A value for every placeholder (``count`` of a plural message comes from ``tr.n``)."""
+    names = message_placeholders(message)
+    if message.pluralizable:
+        names -= {"count"}
+    return dict.fromkeys(names, value)
 
 
 # ---------------------------------------------------------------------------- catalog files
@@ -81,7 +89,11 @@ def test_the_same_files_exist_for_every_language() -> None:
     assert names["ko"] == names["en"]
 
 
-@pytest.mark.parametrize("path", [p for lang in LANGUAGES for p in po_files(lang)], ids=str)
+@pytest.mark.parametrize(
+    "path",
+    [p for lang in LANGUAGES for p in po_files(lang)],
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
 def test_po_header_declares_utf8_and_plural_forms(path: Path) -> None:
     lang = path.parent.name
     text = path.read_text(encoding="utf-8")
@@ -124,7 +136,7 @@ def test_no_translation_is_empty_or_fuzzy(lang: str) -> None:
 def test_translations_reach_users_instead_of_keys(lang: str) -> None:
     tr = translator(lang)
     for key, message in messages(lang).items():
-        values = {name: "x" for name in message_placeholders(message) if not (message.pluralizable and name == "count")}
+        values = dummy_values(message)
         if message.pluralizable:
             for count in (1, 2):
                 text = tr.n_plain(key, count, **values)
@@ -202,7 +214,8 @@ def _key_patterns(node: ast.expr) -> Iterator[tuple[str, str | None]]:
         yield re.escape(node.value), node.value
     elif isinstance(node, ast.JoinedStr):
         parts = [
-            re.escape(v.value) if isinstance(v, ast.Constant) else r"[^.]+" for v in node.values
+            re.escape(str(v.value)) if isinstance(v, ast.Constant) else r"[^.]+"
+            for v in node.values
         ]
         yield "".join(parts), None
     elif isinstance(node, ast.IfExp):
@@ -321,13 +334,11 @@ def rendered(lang: str) -> Iterator[tuple[str, str]]:
     for key, message in messages(lang).items():
         if plain_only(key):
             continue
-        names = message_placeholders(message)
         if message.pluralizable:
-            values = {name: "x" for name in names - {"count"}}
             for count in (0, 1, 2, 5):
-                yield key, tr.n(key, count, **values)
+                yield key, tr.n(key, count, **dummy_values(message))
         else:
-            yield key, tr(key, **{name: "x" for name in names})
+            yield key, tr(key, **dummy_values(message))
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -439,7 +450,7 @@ def test_plural_values_are_escaped_and_plain_plural_is_not(en: Translator) -> No
     if not plural:
         pytest.skip("no plural message with a value besides count")
     key, message = plural[0]
-    values = {name: "<&>" for name in message_placeholders(message) - {"count"}}
+    values = dummy_values(message, "<&>")
     assert "&lt;&amp;&gt;" in en.n(key, 3, **values)
     assert "<&>" in en.n_plain(key, 3, **values)
 
@@ -448,7 +459,7 @@ def test_english_plural_forms_follow_the_count(en: Translator) -> None:
     plural = [k for k, m in sorted(messages("en").items()) if m.pluralizable]
     assert plural, "expected at least one plural message"
     for key in plural:
-        values = {n: "x" for n in message_placeholders(messages("en")[key]) if n != "count"}
+        values = dummy_values(messages("en")[key])
         one, many = forms(messages("en")[key])
         assert en.n_plain(key, 1, **values) == one.format(count=1, **values)
         assert en.n_plain(key, 7, **values) == many.format(count=7, **values)
@@ -458,7 +469,7 @@ def test_korean_uses_its_single_form_for_every_count() -> None:
     ko = translator("ko")
     plural = [k for k, m in sorted(messages("ko").items()) if m.pluralizable]
     for key in plural:
-        values = {n: "x" for n in message_placeholders(messages("ko")[key]) if n != "count"}
+        values = dummy_values(messages("ko")[key])
         (only,) = forms(messages("ko")[key])
         for count in (1, 2, 11):
             assert ko.n_plain(key, count, **values) == only.format(count=count, **values)
@@ -482,7 +493,7 @@ def test_unknown_language_falls_back_to_english(en: Translator) -> None:
     de = translator("de")
     assert de.lang == DEFAULT_LANGUAGE == "en"
     key = sorted(k for k, m in messages("en").items() if not m.pluralizable)[0]
-    values = {n: "x" for n in message_placeholders(messages("en")[key])}
+    values = dummy_values(messages("en")[key])
     assert de(key, **values) == en(key, **values)
 
 

@@ -103,7 +103,7 @@ def next_slot(
     day = today + dtm.timedelta(days=(weekday - today.weekday()) % 7 - 7)
     while True:
         slot = slot_on(day, hour, tz, minute)
-        if slot >= after:
+        if slot > after:
             return slot
         day += dtm.timedelta(weeks=1)
 

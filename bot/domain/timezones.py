@@ -389,7 +389,7 @@ def _key(text: str) -> str:
 
 
 def _full_key(name: str) -> str:
-    """A zone name's key that keeps its area structure: ``America/New_York`` -> ``america/newyork``."""
+    """A zone name's key keeping its areas: ``America/New_York`` -> ``america/newyork``."""
     return "/".join(_key(part) for part in name.split("/"))
 
 

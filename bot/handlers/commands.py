@@ -11,6 +11,7 @@ COMMANDS: tuple[str, ...] = (
     "start",
     "review",
     "note",
+    "questions",
     "settings",
     "pause",
     "resume",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotApp
-from bot.handlers import misc, notes, review, setup
+from bot.handlers import misc, notes, questions, review, setup
 
 NEW = filters.UpdateType.MESSAGE  # commands and content only from new messages, not edits
 EDITED = filters.UpdateType.EDITED_MESSAGE
@@ -22,6 +22,7 @@ def register_handlers(app: BotApp) -> None:
         "resume": setup.resume,
         "review": review.review_command,
         "note": notes.note_command,
+        "questions": questions.questions_command,
         "help": misc.help_command,
     }
     for name, callback in commands.items():
@@ -34,6 +35,7 @@ def register_handlers(app: BotApp) -> None:
 
     app.add_handler(CallbackQueryHandler(setup.on_setup_button, pattern=r"^(ob|set):"))
     app.add_handler(CallbackQueryHandler(review.on_review_button, pattern=r"^rv:"))
+    app.add_handler(CallbackQueryHandler(questions.on_questions_button, pattern=r"^q:"))
     app.add_handler(CallbackQueryHandler(misc.stale_button))
 
     app.add_error_handler(misc.on_error)

@@ -115,6 +115,7 @@ def private_turn(*, create: bool = True) -> Callable[[TurnHandler], PTBHandler]:
                     )
                     log.info("user_created", extra={"user": sender.id, "lang": language})
                 user.chat_id = chat.id
+                user.last_seen_at = now
                 if user.dormant:
                     user.dormant = False  # they are back: prompts resume
                 await handler(Turn(update, context, session, user, now))

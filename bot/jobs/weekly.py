@@ -3,13 +3,13 @@
 The database is the only schedule: ``users.next_due_at`` says when a user's next weekly slot
 is. Each tick
 
-1. takes users whose slot has come, moves their ``next_due_at`` on with a compare-and-set
+1. marks reviews that were never started as missed once their window closed;
+2. takes users whose slot has come, moves their ``next_due_at`` on with a compare-and-set
    (so two processes cannot both take the same slot), and claims the week's review with a
    unique (user, week) row before sending the prompt: exactly once, even across restarts;
-2. records weeks whose whole window passed while the bot was down as missed;
-3. re-sends snoozed prompts and prompts whose first send failed;
-4. sends one reminder a day after an unstarted prompt;
-5. marks reviews that were never started as missed once their window closes.
+3. records weeks whose whole window passed while the bot was down as missed;
+4. re-sends snoozed prompts and prompts whose first send failed;
+5. sends one reminder a day after an unstarted prompt.
 
 After three silent weeks in a row the user gets one "welcome back" message instead of a
 prompt and then nothing until they write again.
@@ -50,13 +50,12 @@ async def tick(context: BotContext) -> None:
 async def run_due(services: Services, bot: Bot) -> None:
     now = services.clock.now()
     async with services.transaction() as session:
+        await reviews.expire_overdue(session, now)
         due = await users.due_user_ids(session, now, BATCH)
     for user_id in due:
         await _open_week(services, bot, user_id, now)
     await _wake(services, bot, now)
     await _remind(services, bot, now)
-    async with services.transaction() as session:
-        await reviews.expire_overdue(session, now)
 
 
 async def _open_week(services: Services, bot: Bot, user_id: int, now: dtm.datetime) -> None:
@@ -121,10 +120,14 @@ async def _open_week(services: Services, bot: Bot, user_id: int, now: dtm.dateti
 
 
 async def _silent_for_weeks(session: AsyncSession, user: User, week: str) -> bool:
+    """True when the last weeks were all missed and the user has not written since."""
     recent = await reviews.recent_reviews(session, user.id, week, SILENT_WEEKS_BEFORE_WELCOME_BACK)
-    return len(recent) == SILENT_WEEKS_BEFORE_WELCOME_BACK and all(
-        r.status == ReviewStatus.MISSED for r in recent
-    )
+    if len(recent) < SILENT_WEEKS_BEFORE_WELCOME_BACK:
+        return False
+    if any(r.status != ReviewStatus.MISSED for r in recent):
+        return False
+    silence_began = min(r.created_at for r in recent)
+    return user.last_seen_at is None or user.last_seen_at < silence_began
 
 
 async def _deliver_prompt(

@@ -65,6 +65,10 @@ def _covers(path: str, text: str) -> bool:
     return all(ord(ch) in codes for ch in text if not ch.isspace())
 
 
+def _regular(entry: font_manager.FontEntry) -> bool:
+    return entry.style == "normal" and entry.weight in (400, "normal", "regular", "book")
+
+
 @functools.lru_cache(maxsize=256)
 def font_for(text: str) -> str | None:
     """The path of an installed font that can draw every character of ``text``, or None."""
@@ -74,9 +78,12 @@ def font_for(text: str) -> str | None:
     # "Last Resort" claims every code point but draws placeholder boxes: never use it.
     installed = [e for e in font_manager.fontManager.ttflist if "last resort" not in e.name.lower()]
     preferred = sorted(
-        (e for e in installed if e.name in _PREFERRED), key=lambda e: _PREFERRED.index(e.name)
+        (e for e in installed if e.name in _PREFERRED),
+        key=lambda e: (_PREFERRED.index(e.name), not _regular(e), e.fname),
     )
-    others = sorted((e for e in installed if e.name not in _PREFERRED), key=lambda e: e.fname)
+    others = sorted(
+        (e for e in installed if e.name not in _PREFERRED), key=lambda e: (not _regular(e), e.fname)
+    )
     for entry in (*preferred, *others):
         if _covers(entry.fname, text):
             return str(entry.fname)

@@ -145,12 +145,13 @@ def quotes(views: Iterable[WeekView], *, include_private: bool) -> Iterator[Quot
 def collect_section(
     views: Iterable[WeekView], section: Section, include_private: bool
 ) -> list[Quote]:
-    """The answers that belong to ``section`` (starred ones pulled to highlights excluded)."""
+    """The answers shown under ``section``: for a themed section, its starred answers are
+    left out (they are shown among the highlights); for HIGHLIGHTS, all wins."""
+    keep_pulled = section is Section.HIGHLIGHTS
     return [
         q
         for q in quotes(views, include_private=include_private)
-        if q.section is section
-        and not (section is not Section.HIGHLIGHTS and q.pulled_to_highlights)
+        if q.section is section and (keep_pulled or not q.pulled_to_highlights)
     ]
 
 

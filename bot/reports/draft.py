@@ -189,9 +189,9 @@ class _Writer:
     def number(self, value: float) -> str:
         return str(format_decimal(value, format="0.0", locale=self.lang))
 
-    def markers(self, quote: Quote, *, star: bool = True) -> str:
+    def markers(self, quote: Quote) -> str:
         parts = []
-        if star and quote.highlight:
+        if quote.highlight:
             parts.append("⭐")
         if quote.private:
             parts.append("🔒")
@@ -215,12 +215,11 @@ class _Writer:
                 lines.append(f"*{self.tr.plain(key, duration=duration)}*")
         return lines
 
-    def item(self, quote: Quote, depth: int = 0, *, star: bool = True, ref: bool = True) -> str:
+    def item(self, quote: Quote, depth: int = 0) -> str:
         """A list item: markers, the text verbatim, the week reference, then media."""
         pad = "  " * depth
-        body = self.markers(quote, star=star) + quote.text
-        if ref:
-            body = f"{body} {self.ref(quote.week)}" if quote.text else body + self.ref(quote.week)
+        ref = self.ref(quote.week)
+        body = self.markers(quote) + (f"{quote.text} {ref}" if quote.text else ref)
         lines = [pad + "- " + indent_continuation(body, len(pad) + 2)]
         lines += [pad + "  " + m for m in self.media_lines(quote.week, quote.attachments)]
         return "\n".join(lines)
@@ -435,14 +434,12 @@ class _Writer:
         def placed(rule: Callable[[Quote], bool]) -> list[Quote]:
             return [q for q in all_quotes if rule(q)]
 
-        pulled = placed(lambda q: q.pulled_to_highlights)
-        highlights = [q for q in pulled if q.highlight] + [q for q in pulled if not q.highlight]
         focus = placed(lambda q: q.section is Section.FOCUS)
         revisited = _revisited_goals(self.journal, self.year, self.views)
         parts: list[str | None] = [
             self.front_matter(),
             self.opening(numbers),
-            self.highlights(highlights),
+            self.highlights(collect.highlights(self.views, self.include_private)),
             self.months(
                 placed(lambda q: q.section is Section.TIMELINE),
                 [q for q in focus if q.week not in last_month],

@@ -9,6 +9,7 @@ from __future__ import annotations
 from babel.numbers import format_decimal
 
 from bot.domain.journal import MessageKind
+from bot.domain.questions import Section
 from bot.i18n import Safe, Translator, translator
 from bot.reports.collect import Note, Quote, duration_text, month_only
 from bot.reports.html_split import split_html
@@ -51,21 +52,24 @@ def _quote(tr: Translator, quote: Quote, *, ref: bool = True) -> str:
 
 
 def _item(tr: Translator, quote: Quote) -> str:
+    if quote.section is Section.GOALS:  # the check-in's question names the goal
+        what = tr("report.recap.checkin", prompt=quote.prompt, item=Safe(_quote(tr, quote)))
+        return tr("report.recap.item", item=Safe(what))
     return tr("report.recap.item", item=Safe(_quote(tr, quote)))
 
 
 def _timeline(tr: Translator, recap: MonthRecap, lang: str) -> str:
-    planned = {pair.next_week: pair for pair in recap.focus}
-    month_weeks = {w.week for w in recap.weeks}
+    shown = [w for w in recap.weeks if w.state is not WeekState.FUTURE]
+    shown_weeks = {w.week for w in shown}
     lines = [tr("report.recap.timeline")]
-    for week in recap.weeks:
-        if week.state is WeekState.FUTURE:
-            continue
+    for week in shown:
         lines.append(_week_line(tr, week, lang))
-        if (pair := planned.get(week.week)) is not None:
-            lines.append(tr("report.recap.planned", item=Safe(_quote(tr, pair.focus, ref=False))))
-    for pair in recap.focus:
-        if pair.next_week not in month_weeks:
+        for pair in recap.focus:
+            if pair.next_week == week.week:
+                item = Safe(_quote(tr, pair.focus, ref=False))
+                lines.append(tr("report.recap.planned", item=item))
+    for pair in recap.focus:  # focus for a week this recap does not show (yet)
+        if pair.next_week not in shown_weeks:
             lines.append(tr("report.recap.focus_after", item=Safe(_quote(tr, pair.focus))))
     return "\n".join(lines)
 

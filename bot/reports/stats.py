@@ -6,7 +6,7 @@ import datetime as dtm
 from collections.abc import Iterable, Sequence
 from statistics import fmean
 
-from babel.dates import format_interval, format_skeleton
+from babel.dates import format_interval, format_skeleton, get_month_names
 
 from bot.domain.journal import ReviewStatus, WeekView
 from bot.domain.weeks import IsoWeek
@@ -29,9 +29,9 @@ def week_label(week: IsoWeek, lang: str) -> str:
 
 def month_name(year: int, month: int, lang: str, *, with_year: bool = True) -> str:
     """``April 2026`` / ``2026년 4월`` (or without the year)."""
-    return str(
-        format_skeleton("yMMMM" if with_year else "MMMM", dtm.date(year, month, 1), locale=lang)
-    )
+    if with_year:
+        return str(format_skeleton("yMMMM", dtm.date(year, month, 1), locale=lang))
+    return str(get_month_names("wide", context="stand-alone", locale=lang)[month])
 
 
 def month_of(week: IsoWeek) -> tuple[int, int]:
@@ -75,8 +75,10 @@ def streaks(views: Iterable[WeekView], weeks: Sequence[IsoWeek]) -> tuple[int, i
     still open (no answer yet) does not break it.
     """
     by_week = {v.week: v for v in views}
-    longest = run = 0
-    for week in weeks:
+    longest = run = run_before_last = 0
+    for index, week in enumerate(weeks):
+        if index == len(weeks) - 1:
+            run_before_last = run
         verdict = counts_for_streak(by_week.get(week))
         if verdict is True:
             run += 1
@@ -85,8 +87,8 @@ def streaks(views: Iterable[WeekView], weeks: Sequence[IsoWeek]) -> tuple[int, i
             run = 0
     current = run
     if weeks and counts_for_streak(by_week.get(weeks[-1])) is False:
-        # The newest week may simply not be reviewed yet: count the run up to the week before.
-        current = streaks(views, weeks[:-1])[0] if len(weeks) > 1 else 0
+        # The newest week may simply not be reviewed yet: only it is forgiven.
+        current = run_before_last
     return current, longest
 
 

@@ -68,6 +68,7 @@ class User(Base):
     # Conversation pointer that survives restarts: what the next plain message means.
     state: Mapped[str | None] = mapped_column(String(32))
     state_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    last_seen_at: Mapped[dtm.datetime | None]  # the user's latest message or tap
     created_at: Mapped[dtm.datetime]
     updated_at: Mapped[dtm.datetime]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dtm
+import itertools
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
@@ -37,8 +38,8 @@ SLOTS = [
 FIRST_YEAR, LAST_YEAR = 2025, 2028
 
 
-def utc(*args: int) -> dtm.datetime:
-    return dtm.datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dtm.datetime:
+    return dtm.datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def local(instant: dtm.datetime, tz: str) -> dtm.datetime:
@@ -81,6 +82,7 @@ def walk(weekday: int, hour: int, minute: int, tz: str) -> list[dtm.datetime]:
     while slot < end:
         slots.append(slot)
         slot = next_slot(slot, weekday, hour, tz, minute)
+        assert slot > slots[-1], "next_slot must move forward"
     return slots
 
 
@@ -97,7 +99,7 @@ def test_four_years_of_slots_fire_once_per_local_week(
     local_days = [local(slot, tz).date() for slot in slots]
     assert [IsoWeek.of(day) for day in local_days] == all_weeks(FIRST_YEAR, LAST_YEAR)
     assert all(day.weekday() == weekday for day in local_days)
-    assert all(b - a == dtm.timedelta(days=7) for a, b in zip(local_days, local_days[1:]))
+    assert all(b - a == dtm.timedelta(days=7) for a, b in itertools.pairwise(local_days))
     assert all(slot.tzinfo is UTC for slot in slots)
     # At the chosen wall time, or - on a spring-forward day - the first instant after the gap;
     # the first occurrence on a fall-back day.
@@ -446,7 +448,7 @@ def test_every_week_of_the_53_week_year_is_reviewed_exactly_once(tz: str) -> Non
         reviewed = [review_week(slot, tz) for slot in slots]
         assert reviewed.count(IsoWeek(2026, 53)) == 1
         assert len(set(reviewed)) == len(reviewed)
-        assert all(b.ordinal - a.ordinal == 1 for a, b in zip(reviewed, reviewed[1:]))
+        assert all(b.ordinal - a.ordinal == 1 for a, b in itertools.pairwise(reviewed))
 
 
 def test_review_week_rejects_naive_datetimes() -> None:
@@ -483,9 +485,10 @@ def test_next_slot_properties(
         assert slot == expected
         if (shown.hour, shown.minute) != (hour, minute):
             # Only a spring-forward gap moves the slot, and only to the gap's end.
-            assert shown.utcoffset() != (slot - dtm.timedelta(minutes=1)).astimezone(
-                ZoneInfo(tz)
-            ).utcoffset()
+            assert (
+                shown.utcoffset()
+                != (slot - dtm.timedelta(minutes=1)).astimezone(ZoneInfo(tz)).utcoffset()
+            )
             assert shown.time() > dtm.time(hour, minute)
     assert dtm.timedelta(days=6) <= second - first <= dtm.timedelta(days=8)
     assert local(second, tz).date() - local(first, tz).date() == dtm.timedelta(days=7)

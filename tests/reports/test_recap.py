@@ -52,7 +52,10 @@ def journal(*weeks: WeekView) -> Journal:
     return Journal("en", "Asia/Seoul", tuple(sorted(weeks, key=lambda v: v.week)))
 
 
-def recap(j: Journal, current: IsoWeek = W(2026, 47)) -> MonthRecap:
+NOW = W(2026, 47)
+
+
+def recap(j: Journal, current: IsoWeek = NOW) -> MonthRecap:
     return build_month_recap(j, 2026, 10, current)
 
 
@@ -104,7 +107,9 @@ def test_highlights_put_starred_answers_first_then_wins() -> None:
             answer("people", Section.PEOPLE, "The team lead took the arrows", 2, highlight=True),
         ),
         done(W(2026, 41), answer("win", Section.HIGHLIGHTS, "Selected most-liked post", 1)),
-        done(W(2026, 42), answer("win", Section.HIGHLIGHTS, "W&B meetup speaker", 1, highlight=True)),
+        done(
+            W(2026, 42), answer("win", Section.HIGHLIGHTS, "W&B meetup speaker", 1, highlight=True)
+        ),
     )
     result = recap(j)
     assert [q.text for q in result.highlights] == [
@@ -244,7 +249,7 @@ def test_gaps_are_begun_weeks_without_a_headline() -> None:
     )
     result = recap(j, current=W(2026, 43))
     assert [g.week for g in result.gaps] == [W(2026, 41), W(2026, 42), W(2026, 43)]
-    assert [g.command for g in result.gaps][0] == "/review 2026-W41"
+    assert result.gaps[0].command == "/review 2026-W41"
 
 
 def test_gap_command_uses_the_stored_week_key() -> None:

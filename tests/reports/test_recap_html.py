@@ -41,7 +41,10 @@ def energy(rating: int) -> AnswerView:
     return AnswerView("energy", Section.HEALTH, "energy?", 8, rating=rating)
 
 
-def october(*weeks: WeekView, current: IsoWeek = W(2026, 45)) -> MonthRecap:
+NOW = W(2026, 45)
+
+
+def october(*weeks: WeekView, current: IsoWeek = NOW) -> MonthRecap:
     return build_month_recap(Journal("en", "UTC", tuple(weeks)), 2026, 10, current)
 
 
@@ -65,7 +68,8 @@ def check_message(message: str) -> None:
     assert utf16_len(message) <= 4096
     parser = _Tags()
     parser.feed(message)
-    assert parser.balanced and not parser.stack, message
+    assert parser.balanced, message
+    assert not parser.stack, message
     assert parser.seen <= ALLOWED_TAGS
 
 
@@ -222,3 +226,24 @@ def test_caption_is_short_and_has_the_numbers() -> None:
     assert "Weeks answered: 2 of 5" in caption
     check_message(caption)
     assert "10월" in recap_caption(october(*SAMPLE), "ko")
+
+
+def test_goal_checkins_name_their_goal() -> None:
+    checkin = AnswerView(
+        "goal:1",
+        Section.GOALS,
+        "How is “Get a bartender's license” going?",
+        7,
+        (msg("Passed the written exam"),),
+        goal_id=1,
+    )
+    shown = full_text(render_recap(october(week(40, checkin)), "en"))
+    assert "• How is “Get a bartender's license” going? Passed the written exam (W40)" in shown
+
+
+def test_focus_for_a_week_not_begun_yet_is_still_shown() -> None:
+    shown = full_text(render_recap(october(*SAMPLE, current=W(2026, 41)), "en"))
+    assert "Add assertion code to the training loop" in shown  # W40 -> W41 (shown)
+    last = week(41, answer("next", Section.FOCUS, "Rest before the summit", 5))
+    shown = full_text(render_recap(october(SAMPLE[0], last, current=W(2026, 41)), "en"))
+    assert "Focus for the week after: Rest before the summit (W41)" in shown

@@ -1,0 +1,295 @@
+"""The weekly review conversation: prompt, questions one at a time, Next, summary, toggles."""
+
+from __future__ import annotations
+
+import datetime as dtm
+
+from bot.domain.journal import ReviewStatus
+from tests.conftest import Bot
+from tests.fakes import FakeUser
+from tests.helpers import finish_review, flat, onboard, stored_answers, stored_entries, stored_reviews, stored_user
+
+SLOT = dtm.datetime(2026, 11, 22, 10, 0, tzinfo=dtm.UTC)  # Sunday 19:00 in Seoul
+
+
+async def _prompted(bot: Bot) -> FakeUser:
+    user = bot.user()
+    await onboard(user, zone="Seoul", day="Sunday", hour="19:00")
+    bot.clock.set(SLOT)
+    await bot.tick()
+    return user
+
+
+async def test_prompt_arrives_at_the_local_slot_with_start_later_skip(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user, zone="Seoul", day="Sunday", hour="19:00")
+    bot.clock.set(SLOT - dtm.timedelta(minutes=1))
+    mark = user.mark()
+    await bot.tick()
+    assert user.texts_since(mark) == []
+    bot.clock.set(SLOT)
+    await bot.tick()
+    assert "Week 47 · Nov 16 – 22" in flat(user.last_text())
+    assert "7 short questions" in user.last_text()
+    assert user.buttons() == ["▶️ Start", "⏰ In 1 hour", "📅 Tomorrow", "Skip this week"]
+    [review] = await stored_reviews(bot, 1001)
+    assert (review.week, review.status) == ("2026-W47", ReviewStatus.PROMPTED)
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and stored.next_due_at == SLOT + dtm.timedelta(days=7)
+
+
+async def test_this_evening_is_offered_before_the_evening(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user, zone="Seoul", day="Sunday", hour="09:00")
+    bot.clock.set(dtm.datetime(2026, 11, 22, 0, 0, tzinfo=dtm.UTC))
+    await bot.tick()
+    assert "🌙 This evening" in user.buttons()
+
+
+async def test_full_review_stores_every_answer_with_its_week_and_question(bot: Bot) -> None:
+    user = await _prompted(bot)
+    await user.tap("▶️ Start")
+    assert "1/7 · Headline" in user.last_text()
+    # A thought split over several quick messages stays in one answer.
+    await user.send("Open-sourced the model")
+    await user.send("after two sleepless nights")
+    assert user.buttons() == ["Next ➡️"]
+    await user.tap("Next ➡️")
+    assert "2/7 · Win" in user.last_text()
+    await user.send_photo(caption="Release party")
+    await user.tap("Next ➡️")
+    await user.tap("Skip ⏭")  # challenge
+    await user.send("Thanks to my team lead")
+    await user.send_voice(duration=12)
+    await user.tap("Next ➡️")
+    assert "5/7 · Energy" in user.last_text()
+    await user.tap("4")
+    assert "Energy 4/5" in user.last_text()
+    await user.send("slept badly midweek")
+    await user.tap("Next ➡️")
+    await user.send("Write the tech report")
+    await user.tap("Next ➡️")
+    assert "7/7" in user.last_text()
+    await user.send("Read 'The Pragmatic Programmer' <again>")
+    await user.tap("Finish ✓")
+    summary = flat(user.last_text())
+    assert "Week 47 · Nov 16 – 22 · saved" in summary
+    assert "Open-sourced the model after two sleepless nights" in summary
+    assert "skipped" in summary
+    assert "<again>" in summary  # escaped in HTML, shown as typed
+
+    answers = {a.question_key: a for a in await stored_answers(bot, 1001)}
+    assert set(answers) >= {"headline", "win", "challenge", "people", "energy", "next"}
+    assert answers["challenge"].skipped
+    assert answers["energy"].rating == 4
+    entries = await stored_entries(bot, 1001)
+    by_answer: dict[int | None, list[str | None]] = {}
+    for entry in entries:
+        assert entry.week == "2026-W47"
+        by_answer.setdefault(entry.answer_id, []).append(entry.text)
+    assert by_answer[answers["headline"].id] == ["Open-sourced the model",
+                                                 "after two sleepless nights"]
+    assert by_answer[answers["win"].id] == ["Release party"]
+    assert by_answer[answers["people"].id] == ["Thanks to my team lead", None]
+    [review] = await stored_reviews(bot, 1001)
+    assert review.status == ReviewStatus.COMPLETED
+    stored = await stored_user(bot, 1001)
+    assert stored is not None and stored.state is None
+
+
+async def test_next_stays_under_the_latest_message(bot: Bot) -> None:
+    user = await _prompted(bot)
+    await user.tap("▶️ Start")
+    await user.send("one")
+    first_ack = user.last_message().message_id
+    await user.send("two")
+    assert bot.api.message_state(1001, first_ack).deleted
+    assert user.buttons() == ["Next ➡️"]
+
+
+async def test_highlight_and_private_toggles(bot: Bot) -> None:
+    user = await _prompted(bot)
+    await user.tap("▶️ Start")
+    await user.send("Got promoted")
+    await finish_review(user)
+    assert "⭐ 1" in user.buttons()
+    await user.tap("⭐ 1")
+    await user.tap("🔒 1")
+    assert user.buttons()[:2] == ["✅ ⭐ 1", "✅ 🔒 1"]
+    [answer] = [a for a in await stored_answers(bot, 1001) if a.question_key == "headline"]
+    assert answer.highlight and answer.private
+    await user.tap("✅ ⭐ 1")
+    [answer] = [a for a in await stored_answers(bot, 1001) if a.question_key == "headline"]
+    assert not answer.highlight and answer.private
+
+
+async def test_editing_a_message_edits_the_stored_answer(bot: Bot) -> None:
+    user = await _prompted(bot)
+    await user.tap("▶️ Start")
+    message_id = await user.send("A quiet week")
+    await user.edit(message_id, "A quiet, productive week")
+    [entry] = await stored_entries(bot, 1001)
+    assert entry.text == "A quiet, productive week" and entry.answer_id is not None
+
+
+async def test_stale_next_tap_does_not_skip_a_question(bot: Bot) -> None:
+    user = await _prompted(bot)
+    await user.tap("▶️ Start")
+    await user.send("headline")
+    ack = user.last_message().message_id
+    await user.tap("Next ➡️", ack)
+    assert "2/7" in user.last_text()
+    # The old button was removed; a replayed tap on it changes nothing.
+    assert bot.api.message_state(1001, ack).reply_markup is None
+    [review] = await stored_reviews(bot, 1001)
+    assert review.position == 1
+
+
+async def test_skip_this_week(bot: Bot) -> None:
+    user = await _prompted(bot)
+    await user.tap("Skip this week")
+    assert "Skipped week 47" in user.last_text()
+    [review] = await stored_reviews(bot, 1001)
+    assert review.status == ReviewStatus.SKIPPED
+    bot.clock.advance(days=2)
+    mark = user.mark()
+    await bot.tick()
+    assert user.texts_since(mark) == []  # no reminder for a skipped week
+
+
+async def test_later_in_one_hour_brings_the_prompt_back_once(bot: Bot) -> None:
+    user = await _prompted(bot)
+    await user.tap("⏰ In 1 hour")
+    assert "20:00" in user.last_text()  # 19:00 + 1 h, Seoul time
+    bot.clock.advance(minutes=59)
+    mark = user.mark()
+    await bot.tick()
+    assert user.texts_since(mark) == []
+    bot.clock.advance(minutes=2)
+    await bot.tick()
+    await bot.tick()
+    prompts = [t for t in user.texts_since(mark) if "Week 47" in t]
+    assert len(prompts) == 1
+    await user.tap("▶️ Start")
+    assert "1/7" in user.last_text()
+
+
+async def test_later_tomorrow_is_at_the_review_hour(bot: Bot) -> None:
+    user = await _prompted(bot)
+    await user.tap("📅 Tomorrow")
+    [review] = await stored_reviews(bot, 1001)
+    assert review.status == ReviewStatus.SNOOZED
+    assert review.wake_at == SLOT + dtm.timedelta(days=1)
+
+
+async def test_one_gentle_reminder_a_day_later_and_never_more(bot: Bot) -> None:
+    user = await _prompted(bot)
+    mark = user.mark()
+    bot.clock.advance(hours=23)
+    await bot.tick()
+    assert user.texts_since(mark) == []
+    bot.clock.advance(hours=1, seconds=30)
+    await bot.tick()
+    bot.clock.advance(hours=5)
+    await bot.tick()
+    reminders = user.texts_since(mark)
+    assert len(reminders) == 1 and "still waiting" in reminders[0]
+
+
+async def test_no_reminder_once_started(bot: Bot) -> None:
+    user = await _prompted(bot)
+    await user.tap("▶️ Start")
+    mark = user.mark()
+    bot.clock.advance(days=2)
+    await bot.tick()
+    assert user.texts_since(mark) == []
+
+
+async def test_unanswered_week_is_recorded_as_missed(bot: Bot) -> None:
+    await _prompted(bot)
+    bot.clock.advance(days=7, seconds=1)
+    await bot.tick()
+    first, second = await stored_reviews(bot, 1001)
+    assert (first.week, first.status) == ("2026-W47", ReviewStatus.MISSED)
+    assert (second.week, second.status) == ("2026-W48", ReviewStatus.PROMPTED)
+
+
+async def test_late_answer_counts_for_the_week_it_reviews(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    bot.clock.set(dtm.datetime(2026, 11, 25, 3, 0, tzinfo=dtm.UTC))  # Wednesday of week 48
+    await user.send("/review last")
+    assert "Week 46 · Nov 9 – 15" in flat(user.texts_since(0)[-2])
+    await user.send("A late headline")
+    [entry] = await stored_entries(bot, 1001)
+    assert entry.week == "2026-W46"
+    await user.send("/review 2026-W45")
+    await user.send("Even later")
+    entries = await stored_entries(bot, 1001)
+    assert [e.week for e in entries] == ["2026-W46", "2026-W45"]
+
+
+async def test_review_of_a_future_week_is_refused_kindly(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    await user.send("/review 2027-W10")
+    assert "hasn't started yet" in user.last_text()
+    await user.send("/review 2026-W99")
+    assert "/review last" in user.last_text()
+
+
+async def test_review_again_offers_to_add_more(bot: Bot) -> None:
+    user = await _prompted(bot)
+    await user.tap("▶️ Start")
+    await user.send("first pass")
+    await finish_review(user)
+    await user.send("/review")
+    assert "already reviewed" in user.last_text()
+    await user.tap("✏️ Add more answers")
+    await user.send("second pass")
+    texts = [e.text for e in await stored_entries(bot, 1001)]
+    assert texts == ["first pass", "second pass"]
+
+
+async def test_conversation_survives_a_restart(factory: object) -> None:
+    from tests.conftest import BotFactory
+
+    assert isinstance(factory, BotFactory)
+    bot = await factory.start()
+    user = await _prompted(bot)
+    await user.tap("▶️ Start")
+    await user.send("before restart")
+    await user.tap("Next ➡️")
+
+    bot = await factory.restart(bot)
+    user = bot.user()
+    await user.send("a win typed after the restart")
+    await user.tap("Next ➡️")
+    assert "3/7" in user.last_text()
+    answers = {a.question_key: a.id for a in await stored_answers(bot, 1001)}
+    entries = await stored_entries(bot, 1001)
+    assert [(e.text, e.answer_id) for e in entries] == [
+        ("before restart", answers["headline"]),
+        ("a win typed after the restart", answers["win"]),
+    ]
+
+
+async def test_notes_during_a_review_via_note_command_stay_notes(bot: Bot) -> None:
+    user = await _prompted(bot)
+    await user.tap("▶️ Start")
+    await user.send("/note unrelated idea")
+    [entry] = await stored_entries(bot, 1001)
+    assert entry.answer_id is None and entry.text == "unrelated idea"
+
+
+async def test_korean_review(bot: Bot) -> None:
+    user = bot.user(language_code="ko")
+    await onboard(user, zone="서울", day="일요일", hour="19:00")
+    bot.clock.set(SLOT)
+    await bot.tick()
+    assert "47주차" in user.last_text()
+    await user.tap("▶️ 시작")
+    assert "한 줄 요약" in user.last_text()
+    await user.send("모델 공개, 잠 못 잔 이틀")
+    await user.tap("다음 ➡️")
+    assert "2/7 · 잘한 일" in user.last_text()
