@@ -41,7 +41,9 @@ def load_settings() -> Settings:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="review-bot", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="review-bot", description="weekly-review-bot: run the bot or maintain its data."
+    )
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="start the bot (long polling); the default")
     db = commands.add_parser("db", help="database maintenance")

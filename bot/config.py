@@ -46,6 +46,11 @@ class Settings(BaseSettings):
                 raise ValueError("must be Telegram user ids separated by commas") from None
         return value
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
     @field_validator("default_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

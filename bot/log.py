@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
@@ -26,16 +27,30 @@ class RedactingFilter(logging.Filter):
             if record.exc_text:
                 record.exc_text = record.exc_text.replace(secret, "***")
         record.msg, record.args = message, None
+        for key, value in list(record.__dict__.items()):
+            if key in _RESERVED:
+                continue
+            text = str(value)
+            if any(secret in text for secret in self._secrets):
+                for secret in self._secrets:
+                    text = text.replace(secret, "***")
+                record.__dict__[key] = text
         return True
 
 
 class KeyValueFormatter(logging.Formatter):
-    """``2026-11-21T13:00:00Z INFO bot.notes note_saved user=42 week=2026-W47``."""
+    """``2026-11-21T13:00:00Z INFO bot.notes note_saved user=42 week=2026-W47`` (UTC).
+
+    Newlines are escaped, so one event is always one line and logged text cannot forge lines.
+    """
+
+    converter = time.gmtime  # type: ignore[assignment]  # typeshed: gmtime takes an optional float
 
     def format(self, record: logging.LogRecord) -> str:
         fields = {k: v for k, v in record.__dict__.items() if k not in _RESERVED}
-        stamp = self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z")
-        line = f"{stamp} {record.levelname} {record.name} {record.getMessage()}"
+        stamp = self.formatTime(record, "%Y-%m-%dT%H:%M:%SZ")
+        message = record.getMessage().replace("\r", "\\r").replace("\n", "\\n")
+        line = f"{stamp} {record.levelname} {record.name} {message}"
         if fields:
             line += " " + " ".join(f"{k}={_fmt(v)}" for k, v in sorted(fields.items()))
         if record.exc_info or record.exc_text:
@@ -46,7 +61,7 @@ class KeyValueFormatter(logging.Formatter):
 
 def _fmt(value: Any) -> str:
     text = str(value)
-    return repr(text) if (" " in text or not text) else text
+    return repr(text) if (not text or any(ch.isspace() for ch in text)) else text
 
 
 def configure_logging(level: str, secrets: list[str]) -> None:

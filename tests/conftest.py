@@ -26,7 +26,7 @@ from bot.context import BotApp
 from bot.jobs import weekly
 from bot.services import SERVICES_KEY, Services
 from tests.fakes.telegram_api import FakeBotAPI
-from tests.fakes.users import FakeUser
+from tests.fakes.users import ChatType, FakeUser
 
 TOKEN = "123456789:AAE-fake-token-for-tests-only-0123456789"
 START = dtm.datetime(2026, 11, 18, 9, 0, tzinfo=dtm.UTC)  # a Wednesday
@@ -104,10 +104,22 @@ class Bot:
         assert isinstance(services, Services)
         return services
 
-    def user(self, user_id: int = 1001, *, language_code: str | None = "en",
-             first_name: str = "Ada", chat_type: str = "private") -> FakeUser:
-        return FakeUser(self.app, self.api, user_id, first_name=first_name,
-                        language_code=language_code, chat_type=chat_type)
+    def user(
+        self,
+        user_id: int = 1001,
+        *,
+        language_code: str | None = "en",
+        first_name: str = "Ada",
+        chat_type: ChatType = "private",
+    ) -> FakeUser:
+        return FakeUser(
+            self.app,
+            self.api,
+            user_id,
+            first_name=first_name,
+            language_code=language_code,
+            chat_type=chat_type,
+        )
 
     async def tick(self) -> None:
         """Fire the scheduler job once, as the JobQueue would."""
@@ -129,8 +141,9 @@ class BotFactory:
 
     async def start(self, *, api: FakeBotAPI | None = None, **settings: Any) -> Bot:
         api = api or FakeBotAPI(now=self.clock.now)
-        app = build_application(make_settings(self.database_url, **settings), clock=self.clock,
-                                request=api)
+        app = build_application(
+            make_settings(self.database_url, **settings), clock=self.clock, request=api
+        )
         bot = Bot(app, api, self.clock)
 
         async def collect(update: object, context: Any) -> None:

@@ -9,8 +9,9 @@ from tests.conftest import Bot
 from tests.fakes import FakeUser
 
 
-async def onboard(user: FakeUser, *, zone: str = "Seoul", day: str = "Sunday",
-                  hour: str = "19:00") -> None:
+async def onboard(
+    user: FakeUser, *, zone: str = "Seoul", day: str = "Sunday", hour: str = "19:00"
+) -> None:
     """Walk through /start with the given answers (English button labels by default)."""
     await user.send("/start")
     await user.tap(next(b for b in user.buttons() if b.startswith("✓")))
@@ -30,8 +31,13 @@ async def finish_review(user: FakeUser) -> str:
         if "saved" in user.last_text() or "저장 완료" in user.last_text():
             return user.last_text()
         buttons = user.buttons()
-        await user.tap(next(b for b in buttons if b.startswith(("Next", "Skip", "Finish", "다음",
-                                                                  "건너뛰기", "마치기"))))
+        await user.tap(
+            next(
+                b
+                for b in buttons
+                if b.startswith(("Next", "Skip", "Finish", "다음", "건너뛰기", "마치기"))
+            )
+        )
     raise AssertionError("the review did not finish")
 
 
@@ -50,14 +56,22 @@ async def stored_entries(bot: Bot, user_id: int | None = None) -> list[Entry]:
 
 async def stored_reviews(bot: Bot, user_id: int) -> list[Review]:
     async with bot.services.transaction() as session:
-        return list(await session.scalars(
-            select(Review).where(Review.user_id == user_id).order_by(Review.week)))
+        return list(
+            await session.scalars(
+                select(Review).where(Review.user_id == user_id).order_by(Review.week)
+            )
+        )
 
 
 async def stored_answers(bot: Bot, user_id: int) -> list[Answer]:
     async with bot.services.transaction() as session:
-        return list(await session.scalars(
-            select(Answer).where(Answer.user_id == user_id).order_by(Answer.week, Answer.position)))
+        return list(
+            await session.scalars(
+                select(Answer)
+                .where(Answer.user_id == user_id)
+                .order_by(Answer.week, Answer.position)
+            )
+        )
 
 
 async def count_rows(bot: Bot, model: type) -> int:

@@ -22,7 +22,8 @@ async def help_command(turn: Turn) -> None:
 async def unknown_command(turn: Turn) -> None:
     """A command the bot does not have."""
     message = turn.message
-    assert message is not None and message.text is not None
+    assert message is not None
+    assert message.text is not None
     command = message.text.split()[0].split("@")[0][:64]
     await turn.reply(turn.tr("unknown.command", command=command))
 

@@ -29,7 +29,7 @@ async def note_command(turn: Turn) -> None:
 
 @private_turn()
 async def on_message(turn: Turn) -> None:
-    """Any text, photo or voice note: an answer during a review, a setting we asked for, or a note."""
+    """Text, photo or voice: an answer during a review, a setting we asked for, or a note."""
     message = turn.message
     assert message is not None
     content = content_of(message)

@@ -16,8 +16,15 @@ ASK_QUESTION = "ask_question"
 MAX_QUESTION_CHARS = 300
 MAX_QUESTIONS = 20
 CUSTOM_SECTIONS = (
-    Section.HIGHLIGHTS, Section.GROWTH, Section.LESSONS, Section.PEOPLE, Section.HEALTH,
-    Section.READING, Section.ODDS, Section.FOCUS, Section.TIMELINE,
+    Section.HIGHLIGHTS,
+    Section.GROWTH,
+    Section.LESSONS,
+    Section.PEOPLE,
+    Section.HEALTH,
+    Section.READING,
+    Section.ODDS,
+    Section.FOCUS,
+    Section.TIMELINE,
 )
 
 
@@ -33,7 +40,8 @@ async def questions_command(turn: Turn) -> None:
 async def on_questions_button(turn: Turn) -> None:
     """``q:tog|up|down:<key>``, ``q:add`` and ``q:sec:<section>``."""
     query = turn.update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
+    assert query.data is not None
     _, action, value = (*query.data.split(":", 2), "")[:3]
     rows = await store.user_questions(turn.session, turn.user.id)
     row = next((r for r in rows if r.key == value), None)
@@ -48,7 +56,11 @@ async def on_questions_button(turn: Turn) -> None:
         await users.set_state(turn.session, turn.user, ASK_QUESTION)
         await turn.reply(turn.tr("questions.ask_text", limit=MAX_QUESTION_CHARS))
         return
-    elif action == "sec" and value in Section.__members__.values() and turn.user.state == ASK_QUESTION:
+    elif (
+        action == "sec"
+        and value in Section.__members__.values()
+        and turn.user.state == ASK_QUESTION
+    ):
         text = (turn.user.state_data or {}).get("text")
         if not isinstance(text, str):
             await turn.reply(turn.tr("error.stale_button"))
@@ -73,7 +85,11 @@ async def handle_question_text(turn: Turn, text: str) -> None:
         return
     await users.set_state(turn.session, turn.user, ASK_QUESTION, {"text": text})
     buttons = [
-        [InlineKeyboardButton(turn.tr.plain(f"section.{s.value}"), callback_data=f"q:sec:{s.value}")]
+        [
+            InlineKeyboardButton(
+                turn.tr.plain(f"section.{s.value}"), callback_data=f"q:sec:{s.value}"
+            )
+        ]
         for s in CUSTOM_SECTIONS
     ]
     await turn.reply(turn.tr("questions.ask_section", text=text), InlineKeyboardMarkup(buttons))
@@ -87,8 +103,9 @@ def _label(tr: Translator, row: UserQuestion) -> str:
     return tr.plain(f"question.{row.key}.title")
 
 
-def render(tr: Translator, rows: list[UserQuestion], *, saved: bool = False
-           ) -> tuple[str, InlineKeyboardMarkup]:
+def render(
+    tr: Translator, rows: list[UserQuestion], *, saved: bool = False
+) -> tuple[str, InlineKeyboardMarkup]:
     ordered = sorted(rows, key=lambda r: r.position)
     lines = []
     buttons = []
@@ -96,12 +113,16 @@ def render(tr: Translator, rows: list[UserQuestion], *, saved: bool = False
         mark = "✅" if row.enabled else "⬜"
         label = _label(tr, row)
         lines.append(tr("questions.line", n=number, mark=mark, label=messages.preview(label, 60)))
-        buttons.append([
-            InlineKeyboardButton(f"{mark} {number}. {messages.preview(label, 24)}",
-                                 callback_data=f"q:tog:{row.key}"),
-            InlineKeyboardButton("⬆️", callback_data=f"q:up:{row.key}"),
-            InlineKeyboardButton("⬇️", callback_data=f"q:down:{row.key}"),
-        ])
+        buttons.append(
+            [
+                InlineKeyboardButton(
+                    f"{mark} {number}. {messages.preview(label, 24)}",
+                    callback_data=f"q:tog:{row.key}",
+                ),
+                InlineKeyboardButton("⬆️", callback_data=f"q:up:{row.key}"),
+                InlineKeyboardButton("⬇️", callback_data=f"q:down:{row.key}"),
+            ]
+        )
     buttons.append([InlineKeyboardButton(tr.plain("questions.add"), callback_data="q:add")])
     text = (tr("settings.saved") + "\n\n" if saved else "") + tr("questions.title")
     text += "\n\n" + "\n".join(lines) + "\n\n" + tr("questions.footer")

@@ -107,7 +107,8 @@ async def _start(turn: Turn, review: Review) -> None:
 async def on_review_button(turn: Turn) -> None:
     """Any button of the review conversation (``rv:<action>:<id>[:…]``)."""
     query = turn.update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
+    assert query.data is not None
     parts = query.data.split(":")
     action = parts[1] if len(parts) > 1 else ""
     ids = [int(p) for p in parts[2:] if p.isdigit()]

@@ -76,8 +76,9 @@ async def resume(turn: Turn) -> None:
 async def on_setup_button(turn: Turn) -> None:
     """A tap on any onboarding or settings button."""
     query = turn.update.callback_query
-    assert query is not None and query.data is not None
-    flow, field, value = (query.data.split(":", 2) + ["", ""])[:3]
+    assert query is not None
+    assert query.data is not None
+    flow, field, value = ([*query.data.split(":", 2), "", ""])[:3]
     user = turn.user
     if flow == SETTINGS and field == "menu":
         await _open_picker(turn, value)

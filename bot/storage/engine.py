@@ -46,6 +46,17 @@ def create_engine(url: str) -> AsyncEngine:
         parsed = make_url(url)
     except Exception as exc:  # SQLAlchemy raises ArgumentError with the URL in it
         raise DatabaseError("DATABASE_URL is not a valid database URL") from exc
+    try:
+        dialect = parsed.get_dialect()
+    except Exception as exc:
+        raise DatabaseError(
+            f"DATABASE_URL names an unknown database driver {parsed.drivername!r}"
+        ) from exc
+    if not getattr(dialect, "is_async", False):
+        raise DatabaseError(
+            "DATABASE_URL needs an async driver: sqlite+aiosqlite:///path or "
+            "postgresql+asyncpg://user:password@host/db"
+        )
     path = sqlite_path(url)
     if path is not None:
         try:

@@ -44,14 +44,19 @@ async def test_unknown_command_is_named_and_escaped(bot: Bot) -> None:
     user = bot.user()
     await onboard(user)
     await user.send("/frobnicate now")
-    assert user.last_text() == "I don't know the command /frobnicate. /help lists everything I can do."
+    assert (
+        user.last_text() == "I don't know the command /frobnicate. /help lists everything I can do."
+    )
     assert await stored_entries(bot, 1001) == []
 
 
 async def test_unknown_command_in_korean(bot: Bot) -> None:
     user = bot.user(language_code="ko")
     await user.send("/recipes")
-    assert user.last_text() == "/recipes 는 모르는 명령어예요. /help 에서 할 수 있는 일을 모두 볼 수 있어요."
+    assert (
+        user.last_text()
+        == "/recipes 는 모르는 명령어예요. /help 에서 할 수 있는 일을 모두 볼 수 있어요."
+    )
 
 
 async def test_slash_text_that_is_not_a_command_is_kept_as_a_note(bot: Bot) -> None:
@@ -69,10 +74,13 @@ async def test_wrong_arguments_to_review_get_usage(bot: Bot) -> None:
     assert "/review last" in user.last_text()
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.text(min_size=1, max_size=300).filter(lambda t: t.strip() and not t.startswith("/")))
-async def test_any_text_during_time_zone_question_gets_an_escaped_reply(bot: Bot, text: str) -> None:
+async def test_any_text_during_time_zone_question_gets_an_escaped_reply(
+    bot: Bot, text: str
+) -> None:
     user = bot.user(user_id=abs(hash(text)) % 10**9 + 10)
     await user.send("/start")
     await user.tap("✓ English")

@@ -16,7 +16,11 @@ async def test_plain_text_is_saved_to_the_current_week(bot: Bot) -> None:
     assert user.last_text() == "✓ Saved to week 47."
     [entry] = await stored_entries(bot, 1001)
     assert (entry.week, entry.kind, entry.text, entry.message_id) == (
-        "2026-W47", "text", "Shipped the alignment pipeline refactor", message_id)
+        "2026-W47",
+        "text",
+        "Shipped the alignment pipeline refactor",
+        message_id,
+    )
     assert entry.answer_id is None
     assert entry.sent_at.tzinfo is not None
 
@@ -39,7 +43,8 @@ async def test_photo_with_caption_and_voice_note(bot: Bot) -> None:
     await user.send_voice(duration=42)
     photo, voice = await stored_entries(bot, 1001)
     assert (photo.kind, photo.text) == ("photo", "Hiking with the team")
-    assert photo.file_id and photo.file_unique_id
+    assert photo.file_id
+    assert photo.file_unique_id
     assert (voice.kind, voice.text, voice.duration) == ("voice", None, 42)
     assert voice.file_id
 
@@ -57,7 +62,8 @@ async def test_note_command_without_text_explains_usage(bot: Bot) -> None:
     user = bot.user()
     await onboard(user)
     await user.send("/note")
-    assert "/note" in user.last_text() and "e.g." in user.last_text()
+    assert "/note" in user.last_text()
+    assert "e.g." in user.last_text()
     assert await stored_entries(bot, 1001) == []
 
 
@@ -102,6 +108,7 @@ async def test_redelivered_update_is_stored_once(bot: Bot) -> None:
     await onboard(user)
     await user.send("only once please")
     payload = bot.api.message_state(1001, (await stored_entries(bot, 1001))[0].message_id).payload
-    await bot.feed(Update.de_json({"update_id": bot.api.next_update_id(), "message": payload},
-                                  bot.app.bot))
+    await bot.feed(
+        Update.de_json({"update_id": bot.api.next_update_id(), "message": payload}, bot.app.bot)
+    )
     assert len(await stored_entries(bot, 1001)) == 1

@@ -13,7 +13,8 @@ async def test_start_welcomes_and_asks_for_language_preselected_from_telegram(bo
     await user.send("/start")
     texts = [m.text for m in user.bot_messages()]
     assert "weekly review" in texts[0]
-    assert "recap" in texts[0] and "year in review" in texts[0]
+    assert "recap" in texts[0]
+    assert "year in review" in texts[0]
     assert user.buttons() == ["✓ English", "한국어"]
 
 
@@ -33,7 +34,11 @@ async def test_english_onboarding_end_to_end(bot: Bot) -> None:
     stored = await stored_user(bot, 1001)
     assert stored is not None
     assert (stored.language, stored.timezone, stored.review_weekday, stored.review_hour) == (
-        "en", "Asia/Seoul", 6, 19)
+        "en",
+        "Asia/Seoul",
+        6,
+        19,
+    )
     assert stored.onboarded
     assert stored.next_due_at == dtm.datetime(2026, 11, 22, 10, 0, tzinfo=dtm.UTC)
 
@@ -50,7 +55,9 @@ async def test_korean_onboarding_end_to_end(bot: Bot) -> None:
     await user.tap("09:00")
     assert "설정 완료" in user.last_text()
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.language == "ko" and stored.review_hour == 9
+    assert stored is not None
+    assert stored.language == "ko"
+    assert stored.review_hour == 9
 
 
 async def test_choosing_another_language_switches_the_conversation(bot: Bot) -> None:
@@ -59,7 +66,8 @@ async def test_choosing_another_language_switches_the_conversation(bot: Bot) -> 
     await user.tap("한국어")
     assert "어디에 계신가요" in user.last_text()
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.language == "ko"
+    assert stored is not None
+    assert stored.language == "ko"
 
 
 async def test_unknown_time_zone_gets_a_helpful_retry_not_an_error(bot: Bot) -> None:
@@ -71,7 +79,8 @@ async def test_unknown_time_zone_gets_a_helpful_retry_not_an_error(bot: Bot) -> 
     assert "Atlantis <b>" in user.last_text()  # echoed back safely escaped
     await user.send("UTC+9")
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.timezone == "Etc/GMT-9"
+    assert stored is not None
+    assert stored.timezone == "Etc/GMT-9"
     assert "Which day" in user.last_text()
 
 
@@ -83,7 +92,8 @@ async def test_misspelled_city_offers_suggestions_to_tap(bot: Bot) -> None:
     assert "Europe/Berlin" in user.buttons()
     await user.tap("Europe/Berlin")
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.timezone == "Europe/Berlin"
+    assert stored is not None
+    assert stored.timezone == "Europe/Berlin"
 
 
 async def test_default_time_zone_button_from_settings(factory: object) -> None:
@@ -96,7 +106,8 @@ async def test_default_time_zone_button_from_settings(factory: object) -> None:
     await user.tap("✓ English")
     await user.tap("Europe/Berlin")
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.timezone == "Europe/Berlin"
+    assert stored is not None
+    assert stored.timezone == "Europe/Berlin"
 
 
 async def test_start_again_after_onboarding_shows_the_setup(bot: Bot) -> None:
@@ -104,7 +115,9 @@ async def test_start_again_after_onboarding_shows_the_setup(bot: Bot) -> None:
     await onboard(user, zone="Berlin", day="Friday", hour="08:00")
     await user.send("/start")
     text = user.last_text()
-    assert "Welcome back" in text and "Europe/Berlin" in text and "Friday, 08:00" in text
+    assert "Welcome back" in text
+    assert "Europe/Berlin" in text
+    assert "Friday, 08:00" in text
 
 
 async def test_nothing_is_scheduled_before_onboarding_finishes(bot: Bot) -> None:
@@ -112,4 +125,6 @@ async def test_nothing_is_scheduled_before_onboarding_finishes(bot: Bot) -> None
     await user.send("/start")
     await user.tap("✓ English")
     stored = await stored_user(bot, 1001)
-    assert stored is not None and not stored.onboarded and stored.next_due_at is None
+    assert stored is not None
+    assert not stored.onboarded
+    assert stored.next_due_at is None

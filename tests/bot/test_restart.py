@@ -19,7 +19,9 @@ async def test_everything_survives_a_restart(factory: BotFactory) -> None:
     await user.send("after the restart")
 
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.timezone == "Europe/Berlin" and stored.review_weekday == 5
+    assert stored is not None
+    assert stored.timezone == "Europe/Berlin"
+    assert stored.review_weekday == 5
     texts = [e.text for e in await stored_entries(bot, 1001)]
     assert texts == ["edited after the restart", "a photo before the restart", "after the restart"]
     await user.send("/start")

@@ -7,7 +7,15 @@ import datetime as dtm
 from bot.domain.journal import ReviewStatus
 from tests.conftest import Bot
 from tests.fakes import FakeUser
-from tests.helpers import finish_review, flat, onboard, stored_answers, stored_entries, stored_reviews, stored_user
+from tests.helpers import (
+    finish_review,
+    flat,
+    onboard,
+    stored_answers,
+    stored_entries,
+    stored_reviews,
+    stored_user,
+)
 
 SLOT = dtm.datetime(2026, 11, 22, 10, 0, tzinfo=dtm.UTC)  # Sunday 19:00 in Seoul
 
@@ -35,7 +43,8 @@ async def test_prompt_arrives_at_the_local_slot_with_start_later_skip(bot: Bot) 
     [review] = await stored_reviews(bot, 1001)
     assert (review.week, review.status) == ("2026-W47", ReviewStatus.PROMPTED)
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.next_due_at == SLOT + dtm.timedelta(days=7)
+    assert stored is not None
+    assert stored.next_due_at == SLOT + dtm.timedelta(days=7)
 
 
 async def test_this_evening_is_offered_before_the_evening(bot: Bot) -> None:
@@ -87,14 +96,17 @@ async def test_full_review_stores_every_answer_with_its_week_and_question(bot: B
     for entry in entries:
         assert entry.week == "2026-W47"
         by_answer.setdefault(entry.answer_id, []).append(entry.text)
-    assert by_answer[answers["headline"].id] == ["Open-sourced the model",
-                                                 "after two sleepless nights"]
+    assert by_answer[answers["headline"].id] == [
+        "Open-sourced the model",
+        "after two sleepless nights",
+    ]
     assert by_answer[answers["win"].id] == ["Release party"]
     assert by_answer[answers["people"].id] == ["Thanks to my team lead", None]
     [review] = await stored_reviews(bot, 1001)
     assert review.status == ReviewStatus.COMPLETED
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.state is None
+    assert stored is not None
+    assert stored.state is None
 
 
 async def test_next_stays_under_the_latest_message(bot: Bot) -> None:
@@ -117,10 +129,12 @@ async def test_highlight_and_private_toggles(bot: Bot) -> None:
     await user.tap("🔒 1")
     assert user.buttons()[:2] == ["✅ ⭐ 1", "✅ 🔒 1"]
     [answer] = [a for a in await stored_answers(bot, 1001) if a.question_key == "headline"]
-    assert answer.highlight and answer.private
+    assert answer.highlight
+    assert answer.private
     await user.tap("✅ ⭐ 1")
     [answer] = [a for a in await stored_answers(bot, 1001) if a.question_key == "headline"]
-    assert not answer.highlight and answer.private
+    assert not answer.highlight
+    assert answer.private
 
 
 async def test_editing_a_message_edits_the_stored_answer(bot: Bot) -> None:
@@ -129,7 +143,8 @@ async def test_editing_a_message_edits_the_stored_answer(bot: Bot) -> None:
     message_id = await user.send("A quiet week")
     await user.edit(message_id, "A quiet, productive week")
     [entry] = await stored_entries(bot, 1001)
-    assert entry.text == "A quiet, productive week" and entry.answer_id is not None
+    assert entry.text == "A quiet, productive week"
+    assert entry.answer_id is not None
 
 
 async def test_stale_next_tap_does_not_skip_a_question(bot: Bot) -> None:
@@ -193,7 +208,8 @@ async def test_one_gentle_reminder_a_day_later_and_never_more(bot: Bot) -> None:
     bot.clock.advance(hours=5)
     await bot.tick()
     reminders = user.texts_since(mark)
-    assert len(reminders) == 1 and "still waiting" in reminders[0]
+    assert len(reminders) == 1
+    assert "still waiting" in reminders[0]
 
 
 async def test_no_reminder_once_started(bot: Bot) -> None:
@@ -279,7 +295,8 @@ async def test_notes_during_a_review_via_note_command_stay_notes(bot: Bot) -> No
     await user.tap("▶️ Start")
     await user.send("/note unrelated idea")
     [entry] = await stored_entries(bot, 1001)
-    assert entry.answer_id is None and entry.text == "unrelated idea"
+    assert entry.answer_id is None
+    assert entry.text == "unrelated idea"
 
 
 async def test_korean_review(bot: Bot) -> None:

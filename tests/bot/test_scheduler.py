@@ -64,11 +64,15 @@ async def test_weeks_that_passed_while_down_are_recorded_missed(factory: BotFact
     bot = await factory.start(api=bot.api)
     await bot.tick()
     reviews = {r.week: r.status for r in await stored_reviews(bot, 1001)}
-    assert reviews == {"2026-W47": ReviewStatus.MISSED, "2026-W48": ReviewStatus.MISSED,
-                       "2026-W49": ReviewStatus.PROMPTED}
+    assert reviews == {
+        "2026-W47": ReviewStatus.MISSED,
+        "2026-W48": ReviewStatus.MISSED,
+        "2026-W49": ReviewStatus.PROMPTED,
+    }
     assert len(prompts(bot.user())) == 1
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.next_due_at == SLOT + 3 * WEEK
+    assert stored is not None
+    assert stored.next_due_at == SLOT + 3 * WEEK
 
 
 async def test_flood_limit_waits_retry_after_then_delivers(bot: Bot) -> None:
@@ -116,14 +120,18 @@ async def test_blocked_bot_stops_prompts_until_start(bot: Bot) -> None:
     bot.api.fail_next("sendMessage", "forbidden")
     await bot.tick()
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.blocked and stored.next_due_at is None
+    assert stored is not None
+    assert stored.blocked
+    assert stored.next_due_at is None
     calls = len(bot.api.calls_to("sendMessage"))
     bot.clock.advance(WEEK)
     await bot.tick()
     assert len(bot.api.calls_to("sendMessage")) == calls
     await user.send("/start")
     stored = await stored_user(bot, 1001)
-    assert stored is not None and not stored.blocked and stored.next_due_at is not None
+    assert stored is not None
+    assert not stored.blocked
+    assert stored.next_due_at is not None
 
 
 async def test_bad_request_is_not_retried(bot: Bot) -> None:
@@ -149,7 +157,8 @@ async def test_three_silent_weeks_bring_one_welcome_back_then_quiet(bot: Bot) ->
     mark = user.mark()
     bot.clock.set(SLOT + 3 * WEEK)
     await bot.tick()
-    assert len(user.texts_since(mark)) == 1 and "three weeks" in user.last_text()
+    assert len(user.texts_since(mark)) == 1
+    assert "three weeks" in user.last_text()
     assert user.buttons() == ["📅 Change the day", "⏸ Pause for now"]
     for week in (4, 5):
         bot.clock.set(SLOT + week * WEEK)
@@ -184,6 +193,11 @@ async def test_fan_out_to_many_users_sends_each_exactly_once(bot: Bot) -> None:
     for user in users:
         assert len(prompts(user)) == 1
     # Spread over Telegram's ~30 messages/s rather than fired at once.
-    sent = [c for c in bot.api.calls_to("sendMessage") if "Time for your weekly review" in (c.text or "")]
+    sent = [
+        c
+        for c in bot.api.calls_to("sendMessage")
+        if "Time for your weekly review" in (c.text or "")
+    ]
     dates = sorted(c.result["date"] for c in sent if c.result)
-    assert len(dates) == 40 and dates[-1] - dates[0] >= 1
+    assert len(dates) == 40
+    assert dates[-1] - dates[0] >= 1

@@ -21,8 +21,14 @@ async def _settings(bot: Bot) -> FakeUser:
 async def test_settings_shows_every_current_value(bot: Bot) -> None:
     user = await _settings(bot)
     text = user.last_text()
-    for part in ("English", "Asia/Seoul", "UTC+09:00", "Sunday, 19:00", "Monthly recap: on",
-                 "December 31"):
+    for part in (
+        "English",
+        "Asia/Seoul",
+        "UTC+09:00",
+        "Sunday, 19:00",
+        "Monthly recap: on",
+        "December 31",
+    ):
         assert part in text
     assert user.buttons()[:4] == ["🌐 Language", "🕒 Time zone", "📅 Day", "⏰ Time"]
 
@@ -31,9 +37,11 @@ async def test_change_language(bot: Bot) -> None:
     user = await _settings(bot)
     await user.tap("🌐 Language")
     await user.tap("한국어")
-    assert "저장했어요" in user.last_text() and "한국어" in user.last_text()
+    assert "저장했어요" in user.last_text()
+    assert "한국어" in user.last_text()
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.language == "ko"
+    assert stored is not None
+    assert stored.language == "ko"
 
 
 async def test_change_time_zone_by_typing_and_schedule_follows(bot: Bot) -> None:
@@ -42,7 +50,8 @@ async def test_change_time_zone_by_typing_and_schedule_follows(bot: Bot) -> None
     await user.send("New York")
     assert "America/New_York" in user.last_text()
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.timezone == "America/New_York"
+    assert stored is not None
+    assert stored.timezone == "America/New_York"
     # Sunday 22 Nov 19:00 in New York (EST, UTC-5).
     assert stored.next_due_at == dtm.datetime(2026, 11, 23, 0, 0, tzinfo=dtm.UTC)
 
@@ -65,7 +74,8 @@ async def test_change_day_and_hour(bot: Bot) -> None:
     await user.tap("07:00")
     assert "Friday, 07:00" in user.last_text()
     stored = await stored_user(bot, 1001)
-    assert stored is not None and (stored.review_weekday, stored.review_hour) == (4, 7)
+    assert stored is not None
+    assert (stored.review_weekday, stored.review_hour) == (4, 7)
     # Friday 20 Nov 07:00 KST = Thursday 22:00 UTC.
     assert stored.next_due_at == dtm.datetime(2026, 11, 19, 22, 0, tzinfo=dtm.UTC)
 
@@ -75,10 +85,12 @@ async def test_monthly_recap_toggle(bot: Bot) -> None:
     await user.tap("📬 Turn monthly recap off")
     assert "Monthly recap: off" in user.last_text()
     stored = await stored_user(bot, 1001)
-    assert stored is not None and not stored.monthly_recap
+    assert stored is not None
+    assert not stored.monthly_recap
     await user.tap("📬 Turn monthly recap on")
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.monthly_recap
+    assert stored is not None
+    assert stored.monthly_recap
 
 
 async def test_draft_day(bot: Bot) -> None:
@@ -87,18 +99,23 @@ async def test_draft_day(bot: Bot) -> None:
     await user.tap("December 28")
     assert "Year-end draft: December 28" in user.last_text()
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.draft_day == 28
+    assert stored is not None
+    assert stored.draft_day == 28
 
 
 async def test_pause_button_and_resume(bot: Bot) -> None:
     user = await _settings(bot)
     await user.tap("⏸ Pause prompts")
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.paused and stored.next_due_at is None
+    assert stored is not None
+    assert stored.paused
+    assert stored.next_due_at is None
     assert "Prompts: paused" in user.last_text()
     await user.tap("▶️ Resume prompts")
     stored = await stored_user(bot, 1001)
-    assert stored is not None and not stored.paused and stored.next_due_at is not None
+    assert stored is not None
+    assert not stored.paused
+    assert stored.next_due_at is not None
 
 
 async def test_pause_and_resume_commands(bot: Bot) -> None:
@@ -107,11 +124,14 @@ async def test_pause_and_resume_commands(bot: Bot) -> None:
     await user.send("/pause")
     assert "Paused" in user.last_text()
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.paused and stored.next_due_at is None
+    assert stored is not None
+    assert stored.paused
+    assert stored.next_due_at is None
     await user.send("/resume")
     assert "Sunday, Nov 22, 19:00" in user.last_text()
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.next_due_at == dtm.datetime(2026, 11, 22, 10, tzinfo=dtm.UTC)
+    assert stored is not None
+    assert stored.next_due_at == dtm.datetime(2026, 11, 22, 10, tzinfo=dtm.UTC)
 
 
 async def test_settings_before_onboarding_points_to_start(bot: Bot) -> None:
@@ -125,7 +145,9 @@ async def test_tampered_button_data_gets_a_friendly_reply(bot: Bot) -> None:
     update = {
         "update_id": bot.api.next_update_id(),
         "callback_query": {
-            "id": bot.api.open_callback_query(), "chat_instance": "1", "data": "set:hour:99",
+            "id": bot.api.open_callback_query(),
+            "chat_instance": "1",
+            "data": "set:hour:99",
             "from": {"id": 1001, "is_bot": False, "first_name": "Ada", "language_code": "en"},
             "message": user.last_message().payload,
         },
@@ -133,4 +155,5 @@ async def test_tampered_button_data_gets_a_friendly_reply(bot: Bot) -> None:
     await bot.feed(Update.de_json(update, bot.app.bot))
     assert "no longer valid" in user.last_text()
     stored = await stored_user(bot, 1001)
-    assert stored is not None and stored.review_hour == 19
+    assert stored is not None
+    assert stored.review_hour == 19
