@@ -1,7 +1,11 @@
 """Command line: ``python -m bot run`` (default), ``python -m bot db upgrade`` and friends.
 
+The data commands (``export``, ``import``, ``draft``) work from the database alone: they need
+``DATABASE_URL`` but neither a bot token nor Telegram.
+
 Every failure a self-hoster can cause (no token, a bad setting, a database path that cannot be
-used) ends in one clear line on stderr and a non-zero exit code, never a traceback.
+used, a file that is not an export) ends in one clear line on stderr and a non-zero exit code,
+never a traceback.
 """
 
 from __future__ import annotations
@@ -11,33 +15,77 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import ValidationError
+from pydantic import ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.config import Settings
+from bot.config import DEFAULT_DATABASE_URL, Settings
 from bot.log import configure_logging
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.storage.models import User
 
 log = logging.getLogger("bot")
 
 EXIT_CONFIG = 2
 EXIT_RUNTIME = 1
+DATA_COMMANDS = ("export", "import", "draft")  # need only the database, not Telegram
 
 
 class CliError(Exception):
     """A failure to report as one line."""
 
 
+class DataSettings(BaseSettings):
+    """What the data commands read from the environment / ``.env``: the database only."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+def _configuration_error(exc: ValidationError) -> CliError:
+    problems = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]).upper() or "settings"
+        reason = "is required" if error["type"] == "missing" else error["msg"]
+        reason = reason.removeprefix("Value error, ")
+        problems.append(f"{name} {reason}")
+    return CliError("configuration error: " + "; ".join(problems))
+
+
 def load_settings() -> Settings:
     try:
         return Settings()  # type: ignore[call-arg]  # values come from the environment
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"]).upper() or "settings"
-            reason = "is required" if error["type"] == "missing" else error["msg"]
-            reason = reason.removeprefix("Value error, ")
-            problems.append(f"{name} {reason}")
-        raise CliError("configuration error: " + "; ".join(problems)) from None
+        raise _configuration_error(exc) from None
+
+
+def load_data_settings() -> DataSettings:
+    try:
+        return DataSettings()
+    except ValidationError as exc:
+        raise _configuration_error(exc) from None
+
+
+def _year(text: str) -> int:
+    try:
+        year = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a year: {text!r}") from None
+    if not 1 <= year <= 9998:
+        raise argparse.ArgumentTypeError(f"not a year: {text!r}")
+    return year
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,6 +96,27 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="start the bot (long polling); the default")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations")
+
+    export = commands.add_parser(
+        "export", help="write everything stored about a user to a file (see docs/EXPORT.md)"
+    )
+    export.add_argument("--user-id", type=int, required=True, help="Telegram user id")
+    export.add_argument("--out", type=Path, required=True, help="file to write")
+    export.add_argument(
+        "--format",
+        choices=["json", "markdown"],
+        default="json",
+        help="the importable JSON export (default) or the Markdown archive of all weeks",
+    )
+    load = commands.add_parser(
+        "import", help="import an export JSON file; importing twice adds nothing twice"
+    )
+    load.add_argument("file", type=Path, help="a file made by /export or `export`")
+    draft = commands.add_parser("draft", help="write a user's year-in-review draft (Markdown)")
+    draft.add_argument("--user-id", type=int, required=True, help="Telegram user id")
+    draft.add_argument("--year", type=_year, required=True, help="the year, e.g. 2026")
+    draft.add_argument("--out", type=Path, required=True, help="file to write")
+    draft.add_argument("--all", action="store_true", help="include the answers marked private (🔒)")
     return parser
 
 
@@ -62,6 +131,113 @@ async def _db_upgrade(settings: Settings) -> None:
         await engine.dispose()
 
 
+Output = tuple[str, bytes | None]  # what to print, and the file to write (if any)
+
+
+async def _data_command(args: argparse.Namespace, database_url: str, raw: bytes | None) -> Output:
+    """Run ``export``, ``import`` (of ``raw``) or ``draft`` against the database."""
+    from bot.storage.engine import create_engine, session_factory, sqlite_path
+    from bot.storage.migrate import upgrade
+
+    path = sqlite_path(database_url)
+    if raw is None and path is not None and not path.exists():
+        raise CliError(f"no database at {path}; check DATABASE_URL")
+    engine = create_engine(database_url)
+    try:
+        if raw is not None:
+            await upgrade(engine)  # importing into a brand-new database is fine
+        async with session_factory(engine)() as session, session.begin():
+            if raw is not None:
+                return await _import(session, raw, args.file), None
+            if args.command == "export":
+                return await _export(session, args.user_id, args.out, args.format)
+            return await _draft(session, args.user_id, args.year, args.out, args.all)
+    finally:
+        await engine.dispose()
+
+
+async def _stored_user(session: AsyncSession, user_id: int) -> User:
+    from bot.storage.users import get_user
+
+    user = await get_user(session, user_id)
+    if user is None:
+        raise CliError(f"no user with id {user_id} in the database")
+    return user
+
+
+async def _export(session: AsyncSession, user_id: int, out: Path, form: str) -> Output:
+    from bot.clock import SystemClock
+    from bot.data.export import archive_markdown, build_export, export_bytes
+    from bot.storage.journal import load_journal
+
+    user = await _stored_user(session, user_id)
+    if form == "markdown":
+        journal = await load_journal(session, user)
+        markdown = archive_markdown(journal, user.language)
+        return f"wrote the archive of {len(journal.weeks)} weeks to {out}", markdown.encode()
+    document = await build_export(session, user, SystemClock().now())
+    message = f"wrote the export of user {user_id} ({len(document.weeks)} weeks) to {out}"
+    return message, export_bytes(document)
+
+
+async def _import(session: AsyncSession, raw: bytes, file: Path) -> str:
+    from bot.clock import SystemClock
+    from bot.data.importer import ImportProblem, import_document, parse_document
+
+    try:
+        document = parse_document(raw)
+        report = await import_document(session, document, now=SystemClock().now())
+    except ImportProblem as problem:
+        raise CliError(f"cannot import {file}: {problem}") from None
+    return (
+        f"imported user {report.user_id}: added {report.line(report.added)}; "
+        f"already present {report.line(report.present)}"
+    )
+
+
+async def _draft(
+    session: AsyncSession, user_id: int, year: int, out: Path, include_private: bool
+) -> Output:
+    from zoneinfo import ZoneInfo
+
+    from bot.clock import SystemClock
+    from bot.reports.draft import compile_draft
+    from bot.storage.journal import load_journal
+
+    user = await _stored_user(session, user_id)
+    journal = await load_journal(session, user)
+    today = SystemClock().now().astimezone(ZoneInfo(journal.timezone)).date()
+    markdown = compile_draft(
+        journal, year, user.language, include_private=include_private, generated_on=today
+    )
+    return f"wrote the {year} draft of user {user_id} to {out}", markdown.encode()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _write(path: Path, content: bytes) -> None:
+    try:
+        path.write_bytes(content)
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _data(args: argparse.Namespace) -> None:
+    """``export``, ``import`` and ``draft``: only ``DATABASE_URL`` is needed, not Telegram."""
+    settings = load_data_settings()
+    configure_logging(settings.log_level, [])
+    raw = _read(args.file) if args.command == "import" else None
+    message, content = asyncio.run(_data_command(args, settings.database_url, raw))
+    if content is not None:
+        _write(args.out, content)
+    print(message)
+
+
 def _run(settings: Settings) -> None:
     from bot.app import build_application
 
@@ -73,6 +249,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
     try:
+        if command in DATA_COMMANDS:
+            _data(args)
+            return 0
         settings = load_settings()
         configure_logging(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
         if command == "db":

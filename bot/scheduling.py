@@ -1,21 +1,50 @@
-"""Keeping each user's next due instant (UTC, in the database) in step with their settings."""
+"""Keeping each user's due instants (UTC, in the database) in step with their settings.
+
+Three instants per user: the next weekly prompt (``next_due_at``), the next automatic monthly
+recap (``next_recap_at``: the 1st of next month at the review hour) and the next year-end draft
+(``next_draft_at``: December ``draft_day`` at the review hour). Jobs only ever read these.
+"""
 
 from __future__ import annotations
 
 import datetime as dtm
+from zoneinfo import ZoneInfo
 
-from bot.domain.schedule import next_slot
+from bot.domain.schedule import next_slot, slot_on
 from bot.storage.models import User
 
 
 def is_schedulable(user: User) -> bool:
-    return bool(user.onboarded and user.timezone and not user.paused and not user.blocked)
+    return bool(user.onboarded and user.timezone and not user.blocked)
+
+
+def next_recap_after(now: dtm.datetime, hour: int, tz: str) -> dtm.datetime:
+    """The first "1st of a month at ``hour``" strictly after ``now``."""
+    local = now.astimezone(ZoneInfo(tz)).date()
+    first = local.replace(day=1)
+    candidate = slot_on(first, hour, tz)
+    if candidate > now:
+        return candidate
+    following = (first + dtm.timedelta(days=32)).replace(day=1)
+    return slot_on(following, hour, tz)
+
+
+def next_draft_after(now: dtm.datetime, day: int, hour: int, tz: str) -> dtm.datetime:
+    """The first "December ``day`` at ``hour``" strictly after ``now``."""
+    year = now.astimezone(ZoneInfo(tz)).year
+    candidate = slot_on(dtm.date(year, 12, day), hour, tz)
+    if candidate > now:
+        return candidate
+    return slot_on(dtm.date(year + 1, 12, day), hour, tz)
 
 
 def reschedule(user: User, now: dtm.datetime) -> None:
-    """Set ``next_due_at`` to the user's next weekly slot after ``now`` (or clear it)."""
+    """Recompute every due instant of ``user`` after a settings change (or clear them)."""
     if not is_schedulable(user):
-        user.next_due_at = None
+        user.next_due_at = user.next_recap_at = user.next_draft_at = None
         return
     assert user.timezone is not None
-    user.next_due_at = next_slot(now, user.review_weekday, user.review_hour, user.timezone)
+    tz, hour = user.timezone, user.review_hour
+    user.next_due_at = None if user.paused else next_slot(now, user.review_weekday, hour, tz)
+    user.next_recap_at = next_recap_after(now, hour, tz) if user.monthly_recap else None
+    user.next_draft_at = next_draft_after(now, user.draft_day, hour, tz)

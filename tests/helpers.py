@@ -79,3 +79,28 @@ async def count_rows(bot: Bot, model: type) -> int:
 
     async with bot.services.transaction() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def tap_data(bot: Bot, user: FakeUser, data: str) -> None:
+    """Tap the button with callback ``data`` on the user's latest keyboard (for buttons whose
+    visible text repeats, like ⬆️)."""
+    from telegram import Update
+
+    message = next(m for m in reversed(user.bot_messages()) if m.inline_buttons)
+    assert any(b.get("callback_data") == data for b in message.inline_buttons), data
+    update = {
+        "update_id": bot.api.next_update_id(),
+        "callback_query": {
+            "id": bot.api.open_callback_query(),
+            "chat_instance": "1",
+            "data": data,
+            "from": {
+                "id": user.user_id,
+                "is_bot": False,
+                "first_name": "Ada",
+                "language_code": "en",
+            },
+            "message": message.payload,
+        },
+    }
+    await bot.feed(Update.de_json(update, bot.app.bot))

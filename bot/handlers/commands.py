@@ -11,10 +11,16 @@ COMMANDS: tuple[str, ...] = (
     "start",
     "review",
     "note",
+    "recap",
+    "draft",
+    "goals",
     "questions",
     "settings",
     "pause",
     "resume",
+    "export",
+    "delete",
+    "privacy",
     "help",
 )
 

@@ -6,7 +6,7 @@ import logging
 
 from telegram import ReactionTypeEmoji
 
-from bot.handlers import questions, review, setup
+from bot.handlers import goals, questions, review, setup
 from bot.handlers.content import Content, content_of, edited_text
 from bot.handlers.turn import Turn, private_turn
 from bot.storage import entries
@@ -39,6 +39,9 @@ async def on_message(turn: Turn) -> None:
     state = turn.user.state
     if state == setup.ASK_TIMEZONE and content.text is not None and message.text is not None:
         await setup.handle_timezone_text(turn, content.text)
+        return
+    if state in (goals.ADD_GOALS, goals.EDIT_GOAL) and message.text is not None:
+        await goals.handle_goal_text(turn, message.text)
         return
     if state == questions.ASK_QUESTION and content.text is not None and message.text is not None:
         await questions.handle_question_text(turn, content.text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotApp
-from bot.handlers import misc, notes, questions, review, setup
+from bot.handlers import data, draft, goals, misc, notes, questions, recap, review, setup
 
 NEW = filters.UpdateType.MESSAGE  # commands and content only from new messages, not edits
 EDITED = filters.UpdateType.EDITED_MESSAGE
@@ -22,7 +22,13 @@ def register_handlers(app: BotApp) -> None:
         "resume": setup.resume,
         "review": review.review_command,
         "note": notes.note_command,
+        "recap": recap.recap_command,
+        "draft": draft.draft_command,
+        "goals": goals.goals_command,
         "questions": questions.questions_command,
+        "export": data.export_command,
+        "delete": data.delete_command,
+        "privacy": data.privacy_command,
         "help": misc.help_command,
     }
     for name, callback in commands.items():
@@ -31,11 +37,15 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(
         MessageHandler(NEW & (filters.TEXT | filters.PHOTO | filters.VOICE), notes.on_message)
     )
+    app.add_handler(MessageHandler(NEW & filters.Document.ALL, data.on_document))
     app.add_handler(MessageHandler(NEW & ~filters.StatusUpdate.ALL, misc.unsupported))
 
     app.add_handler(CallbackQueryHandler(setup.on_setup_button, pattern=r"^(ob|set):"))
     app.add_handler(CallbackQueryHandler(review.on_review_button, pattern=r"^rv:"))
     app.add_handler(CallbackQueryHandler(questions.on_questions_button, pattern=r"^q:"))
+    app.add_handler(CallbackQueryHandler(data.on_data_button, pattern=r"^data:"))
+    app.add_handler(CallbackQueryHandler(draft.on_draft_button, pattern=r"^draft:"))
+    app.add_handler(CallbackQueryHandler(goals.on_goals_button, pattern=r"^goal:"))
     app.add_handler(CallbackQueryHandler(misc.stale_button))
 
     app.add_error_handler(misc.on_error)

@@ -17,6 +17,7 @@ from telegram.error import BadRequest
 from bot.domain.journal import ReviewStatus
 from bot.domain.schedule import review_week
 from bot.domain.weeks import IsoWeek
+from bot.handlers import goals
 from bot.handlers.content import Content
 from bot.handlers.turn import Turn, private_turn
 from bot.i18n import Safe
@@ -202,6 +203,9 @@ async def _finish(turn: Turn, review: Review) -> None:
     await users.set_state(turn.session, turn.user, None)
     log.info("review_completed", extra={"user": turn.user.id, "week": review.week})
     await _send_summary(turn, review)
+    week = IsoWeek.parse(review.week)
+    if flow.is_last_week_of_year(week):
+        await goals.ask_for_goals(turn, week.month_of_thursday()[0] + 1)
 
 
 async def _send_summary(turn: Turn, review: Review, *, again: bool = False) -> None:
@@ -212,7 +216,8 @@ async def _send_summary(turn: Turn, review: Review, *, again: bool = False) -> N
         reopen = InlineKeyboardButton(
             turn.tr("review.button.reopen"), callback_data=f"rv:reopen:{review.id}"
         )
-        keyboard = InlineKeyboardMarkup([*keyboard.inline_keyboard, [reopen]])
+        rows = keyboard.inline_keyboard if keyboard is not None else ()
+        keyboard = InlineKeyboardMarkup([*rows, [reopen]])
     await turn.reply(text, keyboard)
 
 

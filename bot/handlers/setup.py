@@ -89,8 +89,8 @@ async def on_setup_button(turn: Turn) -> None:
             await turn.edit_or_reply(turn.tr("onboarding.language_set"))
             await _ask_timezone(turn, ONBOARDING)
             return
-    elif field == "tz" and resolve_timezone(value) is not None:
-        await _set_timezone(turn, flow, value)
+    elif field == "tz" and (zone := resolve_timezone(value)) is not None:
+        await _set_timezone(turn, flow, zone)
         return
     elif field == "day" and value.isdigit() and 0 <= int(value) <= 6:
         user.review_weekday = int(value)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
+from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.domain.weeks import IsoWeek
@@ -70,12 +71,16 @@ class Turn:
         """Edit the message whose button was tapped, or send a new one for typed input."""
         query = self.update.callback_query
         if query is not None and query.message is not None:
-            await self.context.bot.edit_message_text(
-                chat_id=self.user.chat_id,
-                message_id=query.message.message_id,
-                text=text,
-                reply_markup=keyboard,
-            )
+            try:
+                await self.context.bot.edit_message_text(
+                    chat_id=self.user.chat_id,
+                    message_id=query.message.message_id,
+                    text=text,
+                    reply_markup=keyboard,
+                )
+            except BadRequest as exc:
+                if "not modified" not in exc.message:  # a tap that changed nothing is fine
+                    raise
         else:
             await self.reply(text, keyboard)
 

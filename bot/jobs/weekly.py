@@ -27,6 +27,7 @@ from bot.context import BotContext
 from bot.domain.journal import ReviewStatus
 from bot.domain.schedule import next_slot, review_week
 from bot.i18n import translator
+from bot.jobs import periodic
 from bot.jobs.delivery import Outcome, attempt
 from bot.review import flow
 from bot.services import Services
@@ -45,6 +46,8 @@ SILENT_WEEKS_BEFORE_WELCOME_BACK = 3
 async def tick(context: BotContext) -> None:
     """One pass of the scheduler (the JobQueue calls this; tests call it directly)."""
     await run_due(context.services, context.bot)
+    await periodic.run_recaps(context.services, context.bot)
+    await periodic.run_drafts(context.services, context.bot)
 
 
 async def run_due(services: Services, bot: Bot) -> None:
@@ -124,7 +127,9 @@ async def _silent_for_weeks(session: AsyncSession, user: User, week: str) -> boo
     recent = await reviews.recent_reviews(session, user.id, week, SILENT_WEEKS_BEFORE_WELCOME_BACK)
     if len(recent) < SILENT_WEEKS_BEFORE_WELCOME_BACK:
         return False
-    if any(r.status != ReviewStatus.MISSED for r in recent):
+    # Only weeks the user was actually asked about count: weeks lost while the bot was down
+    # (never prompted) say nothing about the user.
+    if any(r.status != ReviewStatus.MISSED or r.prompted_at is None for r in recent):
         return False
     silence_began = min(r.created_at for r in recent)
     return user.last_seen_at is None or user.last_seen_at < silence_began

@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, Message
 
 from bot.domain.journal import MessageKind
-from bot.domain.questions import Question
+from bot.domain.questions import GOAL_CHECKIN_PREFIX, Question, Section
 from bot.domain.weeks import IsoWeek
 from bot.i18n import translator
+from bot.reports.stats import month_of, weeks_of_month
 from bot.review import messages
+from bot.storage import goals as goal_store
 from bot.storage import questions as question_store
 from bot.storage import reviews
 from bot.storage.models import Answer, Review, User
@@ -30,14 +32,36 @@ def zone_of(user: User) -> ZoneInfo:
 
 
 async def plan(session: AsyncSession, user: User, week: IsoWeek) -> list[str]:
-    """The question keys for ``week``: the user's enabled questions, rotation filled in."""
+    """The question keys for ``week``: the user's enabled questions, rotation filled in, and in
+    the first week of each month one check-in per open goal of that year."""
     rows = await question_store.user_questions(session, user.id)
-    return question_store.plan_keys(rows, week)
+    keys = question_store.plan_keys(rows, week)
+    year, month = month_of(week)
+    if weeks_of_month(year, month)[0] == week:
+        open_goals = [g for g in await goal_store.goals_of(session, user.id, year) if not g.done]
+        keys += [f"{GOAL_CHECKIN_PREFIX}{g.id}" for g in open_goals]
+    return keys
+
+
+async def resolve(session: AsyncSession, user: User, key: str) -> Question:
+    """The question behind a planned key: built-in, the user's own, or a goal check-in."""
+    goal_id = goal_id_of(key)
+    if goal_id is not None:
+        goal = await goal_store.goal_by_id(session, user.id, goal_id)
+        tr = translator(user.language)
+        text = tr.plain("goals.checkin_question", goal=goal.text if goal else "…")
+        return Question(key, Section.GOALS, text=text)
+    rows = await question_store.user_questions(session, user.id)
+    return question_store.resolve(key, rows)
 
 
 async def question_at(session: AsyncSession, user: User, review: Review, position: int) -> Question:
-    rows = await question_store.user_questions(session, user.id)
-    return question_store.resolve(review.question_keys[position], rows)
+    return await resolve(session, user, review.question_keys[position])
+
+
+def is_last_week_of_year(week: IsoWeek) -> bool:
+    """True for the year's last week (weeks belong to the year of their Thursday)."""
+    return month_of(week.next())[0] != month_of(week)[0]
 
 
 def evening_available(user: User, now: dtm.datetime) -> bool:
@@ -98,8 +122,6 @@ async def current_answer(
 
 
 def goal_id_of(key: str) -> int | None:
-    from bot.domain.questions import GOAL_CHECKIN_PREFIX
-
     if key.startswith(GOAL_CHECKIN_PREFIX):
         return int(key.removeprefix(GOAL_CHECKIN_PREFIX))
     return None
@@ -111,14 +133,13 @@ async def summary_lines(
     tr = translator(user.language)
     answers = await reviews.answers_of(session, review.id)
     entries = await reviews.answer_entries(session, [a.id for a in answers])
-    rows = await question_store.user_questions(session, user.id)
     lines = []
     for answer in answers:
         parts = [e for e in entries if e.answer_id == answer.id]
         text = "\n".join(e.text for e in parts if e.text)
         if answer.rating is not None:
             text = f"{answer.rating}/5" + (f" · {text}" if text else "")
-        q = question_store.resolve(answer.question_key, rows)
+        q = await resolve(session, user, answer.question_key)
         lines.append(
             messages.SummaryLine(
                 answer_id=answer.id,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.domain.questions import Kind, Question
+from bot.domain.questions import Kind, Question, Section
 from bot.domain.weeks import IsoWeek
 from bot.i18n import Safe, Translator
 from bot.reports.stats import week_dates
@@ -30,6 +30,8 @@ def question_text(tr: Translator, question: Question) -> str:
 
 
 def question_title(tr: Translator, question: Question) -> str:
+    if question.section is Section.GOALS:
+        return tr.plain("goals.checkin_title")
     if question.text is not None:
         return tr.plain("question.custom.title")
     return tr.plain(f"question.{question.key}.title")
@@ -111,7 +113,7 @@ def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
 
 def summary(
     tr: Translator, week: IsoWeek, lines: list[SummaryLine]
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """What was saved, with ⭐ highlight and 🔒 private toggles per answer."""
     body = []
     buttons = []
@@ -144,5 +146,7 @@ def summary(
             ]
         )
     text = tr("review.summary.title", title=Safe(week_title(tr, week))) + "\n\n" + "\n".join(body)
+    if not buttons:  # everything was skipped: nothing to mark
+        return text, None
     text += "\n\n" + tr("review.summary.footer")
     return text, InlineKeyboardMarkup(buttons)

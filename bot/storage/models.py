@@ -65,6 +65,8 @@ class User(Base):
     monthly_recap: Mapped[bool] = mapped_column(Boolean, default=True)
     draft_day: Mapped[int] = mapped_column(SmallInteger, default=31)  # day of December
     next_due_at: Mapped[dtm.datetime | None] = mapped_column(index=True)
+    next_recap_at: Mapped[dtm.datetime | None] = mapped_column(index=True)  # the 1st, review hour
+    next_draft_at: Mapped[dtm.datetime | None] = mapped_column(index=True)  # December draft day
     # Conversation pointer that survives restarts: what the next plain message means.
     state: Mapped[str | None] = mapped_column(String(32))
     state_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -144,12 +144,15 @@ def _open(tag: str) -> str:
 
 
 @st.composite
-def _markup(draw: st.DrawFn, depth: int = 0) -> str:
+def _markup(draw: st.DrawFn, depth: int = 0, in_link: bool = False) -> str:
     parts = []
     for _ in range(draw(st.integers(0, 8))):
         if depth < 3 and draw(st.integers(0, 5)) == 0:
             tag = draw(_TAGS)
-            parts.append(_open(tag) + draw(_markup(depth + 1)) + f"</{tag}>")
+            if tag == "a" and in_link:
+                tag = "b"  # Telegram does not allow a link inside a link
+            inner = draw(_markup(depth + 1, in_link or tag == "a"))
+            parts.append(_open(tag) + inner + f"</{tag}>")
         else:
             parts.append(draw(_WORD))
         parts.append(draw(_SPACE))

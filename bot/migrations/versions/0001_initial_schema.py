@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 14:01:21.592857
+Create Date: 2026-11-21 14:04:38.623387
 
 """
 
@@ -36,6 +36,8 @@ def upgrade() -> None:
         sa.Column("monthly_recap", sa.Boolean(), nullable=False),
         sa.Column("draft_day", sa.SmallInteger(), nullable=False),
         sa.Column("next_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("next_recap_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("next_draft_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("state", sa.String(length=32), nullable=True),
         sa.Column("state_data", sa.JSON(), nullable=True),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=True),
@@ -44,7 +46,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
     )
     with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_users_next_draft_at"), ["next_draft_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_users_next_due_at"), ["next_due_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_users_next_recap_at"), ["next_recap_at"], unique=False)
 
     op.create_table(
         "deliveries",
@@ -230,7 +234,9 @@ def downgrade() -> None:
 
     op.drop_table("deliveries")
     with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_users_next_recap_at"))
         batch_op.drop_index(batch_op.f("ix_users_next_due_at"))
+        batch_op.drop_index(batch_op.f("ix_users_next_draft_at"))
 
     op.drop_table("users")
     # ### end Alembic commands ###

@@ -1,0 +1,76 @@
+"""/draft [year] [all]: the year in review as Markdown, and a ZIP with photos on request."""
+
+from __future__ import annotations
+
+from telegram import InputFile
+
+from bot.handlers.turn import Turn, private_turn
+from bot.outbox.draft import MAX_UPLOAD_BYTES, build_archive, build_draft, has_content, send_draft
+
+FIRST_YEAR = 2000
+
+
+def _parse(args: list[str], current_year: int) -> tuple[int, bool] | None:
+    """``[]``, ``["2026"]``, ``["all"]``, ``["2026", "all"]`` → (year, include_private)."""
+    year, include_private = current_year, False
+    for arg in args:
+        word = arg.lower()
+        if word in ("all", "전체"):
+            include_private = True
+        elif word.isdigit() and len(word) == 4:
+            year = int(word)
+        else:
+            return None
+    return year, include_private
+
+
+@private_turn()
+async def draft_command(turn: Turn) -> None:
+    """Compile the year's draft from the user's own answers and send it as a file."""
+    today = turn.now.astimezone(turn.zone).date()
+    parsed = _parse(turn.context.args or [], today.year)
+    if parsed is None:
+        await turn.reply(turn.tr("draft.usage", year=today.year))
+        return
+    year, include_private = parsed
+    if year > today.year or year < FIRST_YEAR:
+        await turn.reply(turn.tr("draft.bad_year", year=year))
+        return
+    draft, _ = await build_draft(
+        turn.session, turn.user, year, turn.now, include_private=include_private
+    )
+    if not has_content(draft.numbers):
+        await turn.reply(turn.tr("draft.empty", year=year))
+        return
+    await send_draft(turn.context.bot, turn.user, draft)
+
+
+@private_turn()
+async def on_draft_button(turn: Turn) -> None:
+    """``draft:zip:<year>:<0|1>``: the ZIP with the Markdown, photos and energy chart."""
+    query = turn.update.callback_query
+    assert query is not None
+    assert query.data is not None
+    parts = query.data.split(":")
+    if len(parts) != 4 or not parts[2].isdigit() or parts[3] not in ("0", "1"):
+        await turn.reply(turn.tr("error.stale_button"))
+        return
+    year, include_private = int(parts[2]), parts[3] == "1"
+    await turn.reply(turn.tr("draft.zip_preparing"))
+    _, journal = await build_draft(
+        turn.session, turn.user, year, turn.now, include_private=include_private
+    )
+    archive = await build_archive(
+        turn.context.bot, turn.user, journal, year, turn.now, include_private=include_private
+    )
+    if len(archive.content) > MAX_UPLOAD_BYTES:
+        await turn.reply(turn.tr("draft.zip_too_big"))
+        return
+    caption = turn.tr.n("draft.zip_caption", archive.photos)
+    if archive.missing:
+        caption += "\n" + turn.tr("draft.zip_missing", weeks=", ".join(archive.missing[:20]))
+    await turn.context.bot.send_document(
+        turn.user.chat_id,
+        InputFile(archive.content, filename=f"review-{year}.zip"),
+        caption=caption[:1024],
+    )

@@ -1,0 +1,151 @@
+"""/goals: the goals of this year and next, added one per message, edited, marked done.
+
+The last review of the year ends by asking for next year's goals the same way.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.handlers.turn import Turn, private_turn
+from bot.review.messages import preview
+from bot.storage import goals as store
+from bot.storage import users
+
+ADD_GOALS = "add_goals"
+EDIT_GOAL = "edit_goal"
+MAX_GOAL_CHARS = 500
+MAX_GOALS_PER_YEAR = 30
+
+
+def _years(turn: Turn) -> tuple[int, int]:
+    year = turn.now.astimezone(turn.zone).year
+    return year, year + 1
+
+
+@private_turn()
+async def goals_command(turn: Turn) -> None:
+    """List this year's and next year's goals with buttons to add, edit and mark done."""
+    await users.set_state(turn.session, turn.user, None)
+    await turn.reply(*await render(turn))
+
+
+async def render(turn: Turn, *, notice: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
+    this_year, next_year = _years(turn)
+    rows: list[list[InlineKeyboardButton]] = []
+    parts = [notice] if notice else []
+    parts.append(turn.tr("goals.title"))
+    for year in (this_year, next_year):
+        goals = await store.goals_of(turn.session, turn.user.id, year)
+        if not goals and year == next_year:
+            continue
+        lines = [turn.tr("goals.year", year=year)]
+        if not goals:
+            lines.append(turn.tr("goals.none"))
+        for number, goal in enumerate(goals, start=1):
+            lines.append(
+                turn.tr("goals.line", n=number, mark="✅" if goal.done else "▫️", text=goal.text)
+            )
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        ("↩️ " if goal.done else "✅ ") + f"{year} · {number}",
+                        callback_data=f"goal:done:{goal.id}",
+                    ),
+                    InlineKeyboardButton(
+                        f"✏️ {year} · {number}", callback_data=f"goal:edit:{goal.id}"
+                    ),
+                ]
+            )
+        parts.append("\n".join(lines))
+    rows.append(
+        [
+            InlineKeyboardButton(
+                turn.tr.plain("goals.add", year=this_year), callback_data=f"goal:add:{this_year}"
+            ),
+            InlineKeyboardButton(
+                turn.tr.plain("goals.add", year=next_year), callback_data=f"goal:add:{next_year}"
+            ),
+        ]
+    )
+    return "\n\n".join(parts), InlineKeyboardMarkup(rows)
+
+
+@private_turn()
+async def on_goals_button(turn: Turn) -> None:
+    """``goal:add:<year>``, ``goal:done:<id>``, ``goal:edit:<id>``, ``goal:finish``."""
+    query = turn.update.callback_query
+    assert query is not None
+    assert query.data is not None
+    _, action, value = (*query.data.split(":", 2), "")[:3]
+    if action == "finish":
+        await users.set_state(turn.session, turn.user, None)
+        await turn.reply(*await render(turn, notice=turn.tr("settings.saved")))
+        return
+    if action == "add" and value.isdigit() and int(value) in _years(turn):
+        await ask_for_goals(turn, int(value))
+        return
+    goal = (
+        await store.goal_by_id(turn.session, turn.user.id, int(value)) if value.isdigit() else None
+    )
+    if goal is None:
+        await turn.reply(turn.tr("error.stale_button"))
+        return
+    if action == "done":
+        goal.done = not goal.done
+        goal.done_at = turn.now if goal.done else None
+        await turn.session.flush()
+        await turn.edit_or_reply(*await render(turn))
+    elif action == "edit":
+        await users.set_state(turn.session, turn.user, EDIT_GOAL, {"goal_id": goal.id})
+        await turn.reply(turn.tr("goals.ask_edit", text=goal.text))
+    else:
+        await turn.reply(turn.tr("error.stale_button"))
+
+
+async def ask_for_goals(turn: Turn, year: int) -> None:
+    """Collect goals for ``year``, one per message, until the user taps Done."""
+    await users.set_state(turn.session, turn.user, ADD_GOALS, {"year": year})
+    done = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(turn.tr.plain("goals.done_button"), callback_data="goal:finish")]]
+    )
+    await turn.reply(turn.tr("goals.ask", year=year, limit=MAX_GOAL_CHARS), done)
+
+
+async def handle_goal_text(turn: Turn, text: str) -> None:
+    """A message while we collect or edit goals."""
+    text = text.strip()
+    if not text or len(text) > MAX_GOAL_CHARS:
+        await turn.reply(turn.tr("goals.bad_text", limit=MAX_GOAL_CHARS))
+        return
+    data = turn.user.state_data or {}
+    if turn.user.state == EDIT_GOAL:
+        goal_id = data.get("goal_id")
+        goal = (
+            await store.goal_by_id(turn.session, turn.user.id, goal_id)
+            if isinstance(goal_id, int)
+            else None
+        )
+        await users.set_state(turn.session, turn.user, None)
+        if goal is None:
+            await turn.reply(turn.tr("error.stale_button"))
+            return
+        goal.text = text
+        await turn.session.flush()
+        await turn.reply(*await render(turn, notice=turn.tr("settings.saved")))
+        return
+    year = data.get("year")
+    if not isinstance(year, int):
+        await users.set_state(turn.session, turn.user, None)
+        return
+    existing = await store.goals_of(turn.session, turn.user.id, year)
+    if len(existing) >= MAX_GOALS_PER_YEAR:
+        await turn.reply(turn.tr("goals.too_many", limit=MAX_GOALS_PER_YEAR))
+        return
+    added = await store.add_goal(turn.session, turn.user.id, year, text, turn.now)
+    done = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(turn.tr.plain("goals.done_button"), callback_data="goal:finish")]]
+    )
+    await turn.reply(
+        turn.tr("goals.added", n=added.position + 1, year=year, text=preview(text, 60)), done
+    )

@@ -1,0 +1,138 @@
+"""The monthly recap on the 1st and the year-end draft in December, sent once each.
+
+Like the weekly prompts, due times live in the database (``next_recap_at``,
+``next_draft_at``); a compare-and-set moves them on and a (user, kind, period) delivery row is
+claimed before sending, so a restart or a second process never sends twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dtm
+import logging
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from telegram import Bot
+
+from bot.jobs.delivery import Outcome, attempt
+from bot.outbox.draft import build_draft, has_content, send_draft
+from bot.outbox.recap import build_recap, send_recap
+from bot.scheduling import next_draft_after, next_recap_after
+from bot.services import Services
+from bot.storage import deliveries, users
+from bot.storage.models import User
+
+log = logging.getLogger(__name__)
+BATCH = 200
+
+
+def _previous_month(local: dtm.date) -> tuple[int, int]:
+    first = local.replace(day=1)
+    last = first - dtm.timedelta(days=1)
+    return last.year, last.month
+
+
+async def run_recaps(services: Services, bot: Bot) -> None:
+    """Send last month's recap to everyone whose 1st-of-the-month hour has come."""
+    now = services.clock.now()
+    async with services.transaction() as session:
+        due = list(
+            await session.scalars(
+                select(User.id)
+                .where(User.next_recap_at.is_not(None), User.next_recap_at <= now)
+                .order_by(User.next_recap_at)
+                .limit(BATCH)
+            )
+        )
+    for user_id in due:
+        async with services.transaction() as session:
+            user = await users.get_user(session, user_id)
+            if user is None or user.next_recap_at is None or user.timezone is None:
+                continue
+            slot = user.next_recap_at
+            following = next_recap_after(slot, user.review_hour, user.timezone)
+            moved = await session.execute(
+                update(User)
+                .where(User.id == user_id, User.next_recap_at == slot)
+                .values(next_recap_at=following)
+                .execution_options(synchronize_session=False)
+            )
+            if not moved.rowcount:  # type: ignore[attr-defined]
+                continue
+            year, month = _previous_month(slot.astimezone(ZoneInfo(user.timezone)).date())
+            # A recap is only worth sending during the month it opens.
+            if now >= following or user.blocked:
+                continue
+            period = f"{year}-{month:02d}"
+            if not await deliveries.claim(session, user_id, "recap", period, now):
+                continue
+            recap, chart_weeks = await build_recap(session, user, year, month, now)
+        if recap.is_empty:
+            log.info("recap_skipped_empty", extra={"user": user_id, "month": period})
+            continue
+        outcome, _ = await attempt(
+            send_recap(bot, user, recap, chart_weeks), user_id=user_id, what="recap"
+        )
+        await _after_send(services, user_id, "recap", period, outcome)
+
+
+async def run_drafts(services: Services, bot: Bot) -> None:
+    """Send the year's draft on the user's December day, once, if the year has answers."""
+    now = services.clock.now()
+    async with services.transaction() as session:
+        due = list(
+            await session.scalars(
+                select(User.id)
+                .where(User.next_draft_at.is_not(None), User.next_draft_at <= now)
+                .order_by(User.next_draft_at)
+                .limit(BATCH)
+            )
+        )
+    for user_id in due:
+        async with services.transaction() as session:
+            user = await users.get_user(session, user_id)
+            if user is None or user.next_draft_at is None or user.timezone is None:
+                continue
+            slot = user.next_draft_at
+            following = next_draft_after(slot, user.draft_day, user.review_hour, user.timezone)
+            moved = await session.execute(
+                update(User)
+                .where(User.id == user_id, User.next_draft_at == slot)
+                .values(next_draft_at=following)
+                .execution_options(synchronize_session=False)
+            )
+            if not moved.rowcount:  # type: ignore[attr-defined]
+                continue
+            year = slot.astimezone(ZoneInfo(user.timezone)).year
+            if user.blocked or now >= slot + dtm.timedelta(days=31):
+                continue
+            period = str(year)
+            if not await deliveries.claim(session, user_id, "draft", period, now):
+                continue
+            draft, _ = await build_draft(session, user, year, now)
+        if not has_content(draft.numbers):
+            log.info("draft_skipped_empty", extra={"user": user_id, "year": period})
+            continue
+        outcome, _ = await attempt(send_draft(bot, user, draft), user_id=user_id, what="draft")
+        await _after_send(services, user_id, "draft", period, outcome)
+
+
+async def _after_send(
+    services: Services, user_id: int, kind: str, period: str, outcome: Outcome
+) -> None:
+    async with services.transaction() as session:
+        if outcome is Outcome.BLOCKED:
+            user = await users.get_user(session, user_id)
+            if user is not None:
+                user.blocked = True
+                user.next_due_at = user.next_recap_at = user.next_draft_at = None
+        elif outcome is Outcome.RETRY:
+            # Let a later tick try again: forget the claim and bring the due time back.
+            await deliveries.release(session, user_id, kind, period)
+            column = User.next_recap_at if kind == "recap" else User.next_draft_at
+            await session.execute(
+                update(User)
+                .where(User.id == user_id)
+                .values({column: services.clock.now() + dtm.timedelta(minutes=5)})
+            )
+    log.info(f"{kind}_{outcome.value}", extra={"user": user_id, "period": period})

@@ -1,0 +1,1 @@
+"""Messages composed from stored data and sent to a user: the monthly recap, the year draft."""

@@ -1,0 +1,194 @@
+"""The year-end draft as files: ``review-2026.md``, and a ZIP with the photos and energy chart."""
+
+from __future__ import annotations
+
+import datetime as dtm
+import io
+import logging
+import zipfile
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram.error import TelegramError
+
+from bot.domain.journal import Journal, MessageKind, WeekView
+from bot.i18n import translator
+from bot.reports import collect
+from bot.reports.charts import energy_chart_png
+from bot.reports.draft import DraftNumbers, compile_draft, draft_numbers
+from bot.reports.stats import weeks_of_year
+from bot.storage.journal import load_journal
+from bot.storage.models import User
+
+log = logging.getLogger(__name__)
+MAX_UPLOAD_BYTES = 49 * 1024 * 1024  # Telegram bots may send files up to 50 MB
+CHART_PATH = "images/energy-{year}.png"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A compiled draft and what the bot says about it."""
+
+    year: int
+    markdown: str
+    numbers: DraftNumbers
+    include_private: bool
+
+    @property
+    def filename(self) -> str:
+        return f"review-{self.year}.md"
+
+
+def _today(user: User, now: dtm.datetime) -> dtm.date:
+    return now.astimezone(ZoneInfo(user.timezone or "UTC")).date()
+
+
+def has_content(numbers: DraftNumbers) -> bool:
+    return numbers.answers > 0 or numbers.notes > 0
+
+
+async def build_draft(
+    session: AsyncSession,
+    user: User,
+    year: int,
+    now: dtm.datetime,
+    *,
+    include_private: bool = False,
+) -> tuple[Draft, Journal]:
+    journal = await load_journal(session, user)
+    today = _today(user, now)
+    numbers = draft_numbers(journal, year, as_of=today)
+    markdown = compile_draft(
+        journal, year, user.language, include_private=include_private, generated_on=today
+    )
+    return Draft(year, markdown, numbers, include_private), journal
+
+
+def summary_text(user: User, draft: Draft) -> str:
+    tr = translator(user.language)
+    n = draft.numbers
+    energy = (
+        tr("draft.summary.energy", energy=f"{n.average_energy:.1f}")
+        if n.average_energy is not None
+        else ""
+    )
+    return (
+        tr(
+            "draft.summary",
+            year=draft.year,
+            answered=n.weeks_answered,
+            total=n.weeks_total,
+            longest=n.longest_streak,
+            notes=n.notes,
+            photos=n.photos,
+            highlights=n.highlights,
+        )
+        + energy
+        + "\n\n"
+        + (
+            tr("draft.summary.private_included")
+            if draft.include_private
+            else tr("draft.summary.private_left_out")
+        )
+    )
+
+
+def zip_keyboard(user: User, draft: Draft) -> InlineKeyboardMarkup:
+    tr = translator(user.language)
+    flag = 1 if draft.include_private else 0
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    tr.plain("draft.zip_button"), callback_data=f"draft:zip:{draft.year}:{flag}"
+                )
+            ]
+        ]
+    )
+
+
+async def send_draft(bot: Bot, user: User, draft: Draft) -> None:
+    """The Markdown file, then the numbers with the offer of a ZIP including photos."""
+    document = InputFile(draft.markdown.encode("utf-8"), filename=draft.filename)
+    await bot.send_document(user.chat_id, document)
+    await bot.send_message(
+        user.chat_id, summary_text(user, draft), reply_markup=zip_keyboard(user, draft)
+    )
+
+
+@dataclass(frozen=True)
+class DraftArchive:
+    content: bytes
+    photos: int
+    missing: list[str]  # week labels of photos that could not be downloaded
+
+
+def _photos(views: list[WeekView], include_private: bool) -> list[tuple[WeekView, str, str]]:
+    """(week, file_id, file_unique_id) of every photo the draft may show, in order."""
+    found = []
+    for view in views:
+        for answer in view.answers:
+            if answer.private and not include_private:
+                continue
+            found += [
+                (view, m.file_id, m.file_unique_id)
+                for m in answer.messages
+                if m.kind is MessageKind.PHOTO and m.file_id and m.file_unique_id
+            ]
+        found += [
+            (view, m.file_id, m.file_unique_id)
+            for m in view.notes
+            if m.kind is MessageKind.PHOTO and m.file_id and m.file_unique_id
+        ]
+    return found
+
+
+async def build_archive(
+    bot: Bot, user: User, journal: Journal, year: int, now: dtm.datetime, *, include_private: bool
+) -> DraftArchive:
+    """The draft with its photos under ``images/`` and the year's energy chart."""
+    weeks = weeks_of_year(year)
+    views = collect.views_for(journal.weeks, weeks)
+    images: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    missing: list[str] = []
+    counters: dict[str, int] = {}
+    for view, file_id, unique_id in _photos(views, include_private):
+        if unique_id in images:
+            continue
+        counters[view.week.key] = counters.get(view.week.key, 0) + 1
+        path = f"images/w{view.week.week:02d}-{counters[view.week.key]}.jpg"
+        try:
+            telegram_file = await bot.get_file(file_id)
+            content = bytes(await telegram_file.download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("photo_not_fetched", extra={"user": user.id, "reason": type(exc).__name__})
+            missing.append(f"W{view.week.week}")
+            continue
+        images[unique_id] = path
+        files[path] = content
+    chart_path = CHART_PATH.format(year=year)
+    tr = translator(user.language)
+    chart_views = [
+        journal.week(w) or WeekView(week=w) for w in weeks if w.monday <= _today(user, now)
+    ]
+    files[chart_path] = energy_chart_png(
+        chart_views, user.language, tr.plain("draft.chart_title", year=year)
+    )
+    markdown = compile_draft(
+        journal,
+        year,
+        user.language,
+        include_private=include_private,
+        images=images,
+        energy_chart=chart_path,
+        generated_on=_today(user, now),
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"review-{year}.md", markdown)
+        for path, content in files.items():
+            archive.writestr(path, content)
+    return DraftArchive(buffer.getvalue(), len(images), missing)

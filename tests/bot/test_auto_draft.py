@@ -1,0 +1,55 @@
+"""The year-end draft is sent automatically once, on the user's December day, if the year has
+anything in it."""
+
+from __future__ import annotations
+
+import datetime as dtm
+
+from bot.domain.schedule import slot_on
+from tests.conftest import Bot, BotFactory
+from tests.helpers import onboard
+
+ZONE = "Asia/Seoul"
+
+
+async def test_draft_arrives_on_december_31_at_the_review_hour_once(factory: BotFactory) -> None:
+    bot = await factory.start()
+    user = bot.user()
+    await onboard(user)
+    await user.send("Finished the marathon training plan")
+    due = slot_on(dtm.date(2026, 12, 31), 19, ZONE)
+    bot.clock.set(due - dtm.timedelta(minutes=1))
+    await bot.tick()
+    assert bot.api.calls_to("sendDocument") == []
+    bot.clock.set(due)
+    await bot.tick()
+    await bot.tick()
+    bot = await factory.restart(bot)
+    await bot.tick()
+    documents = bot.api.calls_to("sendDocument")
+    assert len(documents) == 1
+    [(name, content)] = documents[0].files.values()
+    assert name == "review-2026.md"
+    assert "Finished the marathon training plan" in content.decode()
+
+
+async def test_draft_day_is_configurable(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    await user.send("a note")
+    await user.send("/settings")
+    await user.tap("📝 Draft day")
+    await user.tap("December 28")
+    bot.clock.set(slot_on(dtm.date(2026, 12, 28), 19, ZONE))
+    await bot.tick()
+    assert len(bot.api.calls_to("sendDocument")) == 1
+
+
+async def test_no_draft_for_an_empty_year(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    bot.clock.set(slot_on(dtm.date(2026, 12, 31), 19, ZONE))
+    await bot.tick()
+    assert bot.api.calls_to("sendDocument") == []
+    await user.send("/draft")
+    assert "nothing for 2026 yet" in user.last_text()

@@ -1,0 +1,143 @@
+"""The year-end draft of a whole year fed through the bot: every public answer verbatim exactly
+once in the right section and month, private answers left out, valid front matter, references,
+the ZIP with photos and chart; in English and Korean."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+import yaml
+
+from bot.domain.weeks import IsoWeek
+from bot.reports.stats import month_of, week_label
+from tests.bot.year_simulation import ENGLISH, KOREAN, Expected, Language, live_a_year
+from tests.conftest import Bot
+from tests.fakes import FakeUser
+from tests.helpers import flat
+
+SECTIONS = {
+    "en": {
+        "win": "Highlights",
+        "challenge": "Mistakes and lessons",
+        "people": "People",
+        "energy": "Health and energy",
+        "note": "Odds and ends",
+        "headline": "Month by month",
+        "goal": "Last year's goals, revisited",
+    },
+}
+
+
+def _sections(markdown: str) -> dict[str, str]:
+    """``## heading`` → the text up to the next ``## `` heading."""
+    parts = re.split(r"^## (.+)$", markdown, flags=re.MULTILINE)
+    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+
+
+def _months(section: str) -> dict[str, str]:
+    parts = re.split(r"^### (.+)$", section, flags=re.MULTILINE)
+    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+
+
+async def _draft(bot: Bot, user: FakeUser, command: str = "/draft 2026") -> str:
+    before = len(bot.api.calls_to("sendDocument"))
+    await user.send(command)
+    documents = bot.api.calls_to("sendDocument")
+    assert len(documents) == before + 1, user.last_text()
+    [(name, content)] = documents[-1].files.values()
+    assert name == "review-2026.md"
+    return content.decode("utf-8")
+
+
+def _item_of(markdown: str, text: str) -> str:
+    """The list item holding ``text``, with its parent item when it is nested (focus items)."""
+    lines = markdown.splitlines()
+    index = next(i for i, line in enumerate(lines) if text in line)
+    item = [lines[index]]
+    if lines[index].startswith("  "):
+        parent = next(line for line in reversed(lines[:index]) if line.startswith("- "))
+        item.insert(0, parent)
+    return "\n".join(item)
+
+
+def _check_draft(markdown: str, expected: Expected, lang: Language) -> None:
+    # Front matter that Jekyll and Hugo accept: YAML between --- lines, draft: true.
+    assert markdown.startswith("---\n")
+    front = yaml.safe_load(markdown.split("---\n")[1])
+    assert front["draft"] is True
+    assert front["title"] == ("2026 in Review" if lang.code == "en" else "2026년 회고")
+    assert str(front["date"]) == "2027-01-03"
+    assert isinstance(front["tags"], list)
+
+    # Every public answer verbatim, exactly once, with its week reference nearby.
+    for role, items in expected.public.items():
+        for week_number, text in items:
+            assert markdown.count(text) == 1, (role, text)
+            label = week_label(IsoWeek(2026, week_number), lang.code)
+            assert flat(label) in flat(_item_of(markdown, text)), (role, text)
+    for text in expected.private + expected.edited_away:
+        assert text not in markdown
+
+    sections = _sections(markdown)
+    if lang.code == "en":
+        for role, heading in SECTIONS["en"].items():
+            body = sections[heading]
+            for _, text in expected.public.get(role, []):
+                assert text in body, (role, heading)
+        months = _months(sections["Month by month"])
+        for week_number, text in expected.public["headline"]:
+            _, month = month_of(IsoWeek(2026, week_number))
+            name = [
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+            ][month - 1]
+            assert text in months[name], (week_number, name)
+        assert "Get a bartender's license" in sections["Last year's goals, revisited"]
+        assert "Learn Korean calligraphy" in sections["Looking ahead to 2027"]
+    else:
+        assert "2027년" in markdown
+        assert "서예 배우기" in markdown
+    # Each section opens with an italic writing prompt.
+    for body in sections.values():
+        assert body.strip().splitlines()[0].startswith("*")
+
+
+@pytest.mark.parametrize("lang", [ENGLISH, KOREAN], ids=["en", "ko"])
+async def test_a_year_through_the_bot_becomes_a_draft(bot: Bot, lang: Language) -> None:
+    user, expected = await live_a_year(bot, lang)
+    markdown = await _draft(bot, user)
+    _check_draft(markdown, expected, lang)
+
+    # /draft 2026 all: a private copy with the private answers, marked 🔒.
+    private_copy = await _draft(bot, user, "/draft 2026 all")
+    for text in expected.private:
+        assert private_copy.count(text) == 1
+
+    # The ZIP: the same Markdown with images/ paths, the photo bytes and the energy chart.
+    await user.tap(next(b for b in user.buttons() if b.startswith("📦")))
+    zip_call = bot.api.calls_to("sendDocument")[-1]
+    [(name, content)] = zip_call.files.values()
+    assert name == "review-2026.zip"
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = set(archive.namelist())
+        inside = archive.read("review-2026.md").decode()
+        photos = [n for n in names if n.startswith("images/w")]
+        assert len(photos) == 1
+        assert archive.read(photos[0]).startswith(b"\xff\xd8")  # the JPEG the user sent
+        assert f"]({photos[0]})" in inside
+        assert "images/energy-2026.png" in names
+        assert archive.read("images/energy-2026.png").startswith(b"\x89PNG")
+        assert "](images/energy-2026.png)" in inside
