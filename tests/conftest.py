@@ -8,13 +8,15 @@ against PostgreSQL too; each test then gets a database of its own on that server
 from __future__ import annotations
 
 import datetime as dtm
+import logging
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.logging import LogCaptureHandler
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -187,3 +189,32 @@ async def bot(factory: BotFactory) -> Bot:
 def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     """Opt in to PTB's timedelta durations (silences its deprecation warning)."""
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+def loggers() -> list[tuple[str, logging.Logger]]:
+    return [
+        (name, logger)
+        for name, logger in list(logging.root.manager.loggerDict.items())
+        if isinstance(logger, logging.Logger)
+    ]
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Undo ``configure_logging``: it replaces every root handler, pytest's included."""
+    root = logging.getLogger()
+    before, level = root.handlers[:], root.level
+    named = {name: logger.level for name, logger in loggers()}
+    yield
+    # pytest's per-phase capture handlers are LogCaptureHandlers: keep the current phase's,
+    # put back the session-wide ones, and drop whatever the test installed.
+    session_wide: list[logging.Handler] = [
+        h for h in before if not isinstance(h, LogCaptureHandler)
+    ]
+    this_phase: list[logging.Handler] = [
+        h for h in root.handlers if isinstance(h, LogCaptureHandler)
+    ]
+    root.handlers[:] = session_wide + this_phase
+    root.setLevel(level)
+    for name, logger in loggers():
+        logger.setLevel(named.get(name, logging.NOTSET))

@@ -8,18 +8,15 @@ from this process; their variations call :func:`bot.cli.main` in process (much f
 
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from _pytest.logging import LogCaptureHandler
 
 from bot import cli
 from bot.config import Settings
@@ -212,35 +209,6 @@ def test_a_folder_as_database_fails_in_one_line(ran: dict[str, Ran]) -> None:
 
 
 # ---------------------------------------------------------------------------- in process
-
-
-def loggers() -> list[tuple[str, logging.Logger]]:
-    return [
-        (name, logger)
-        for name, logger in list(logging.root.manager.loggerDict.items())
-        if isinstance(logger, logging.Logger)
-    ]
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """Undo ``configure_logging``: it replaces every root handler, pytest's included."""
-    root = logging.getLogger()
-    before, level = root.handlers[:], root.level
-    named = {name: logger.level for name, logger in loggers()}
-    yield
-    # pytest's per-phase capture handlers are LogCaptureHandlers: keep the current phase's,
-    # put back the session-wide ones, and drop whatever the test installed.
-    session_wide: list[logging.Handler] = [
-        h for h in before if not isinstance(h, LogCaptureHandler)
-    ]
-    this_phase: list[logging.Handler] = [
-        h for h in root.handlers if isinstance(h, LogCaptureHandler)
-    ]
-    root.handlers[:] = session_wide + this_phase
-    root.setLevel(level)
-    for name, logger in loggers():
-        logger.setLevel(named.get(name, logging.NOTSET))
 
 
 @pytest.fixture

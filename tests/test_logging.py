@@ -10,10 +10,8 @@ import datetime as dtm
 import io
 import logging
 import re
-from collections.abc import Iterator
 
 import pytest
-from _pytest.logging import LogCaptureHandler
 
 from bot.log import KeyValueFormatter, RedactingFilter, configure_logging
 from tests.conftest import TOKEN, BotFactory
@@ -51,35 +49,6 @@ def record_text(record: logging.LogRecord) -> str:
     if record.exc_info and record.exc_info[1] is not None:
         parts.append(logging.Formatter().formatException(record.exc_info))
     return "\n".join(parts)
-
-
-def loggers() -> list[tuple[str, logging.Logger]]:
-    return [
-        (name, logger)
-        for name, logger in list(logging.root.manager.loggerDict.items())
-        if isinstance(logger, logging.Logger)
-    ]
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """Undo ``configure_logging``: it replaces every root handler, pytest's included."""
-    root = logging.getLogger()
-    before, level = root.handlers[:], root.level
-    named = {name: logger.level for name, logger in loggers()}
-    yield
-    # pytest's per-phase capture handlers are LogCaptureHandlers: keep the current phase's,
-    # put back the session-wide ones, and drop whatever the test installed.
-    session_wide: list[logging.Handler] = [
-        h for h in before if not isinstance(h, LogCaptureHandler)
-    ]
-    this_phase: list[logging.Handler] = [
-        h for h in root.handlers if isinstance(h, LogCaptureHandler)
-    ]
-    root.handlers[:] = session_wide + this_phase
-    root.setLevel(level)
-    for name, logger in loggers():
-        logger.setLevel(named.get(name, logging.NOTSET))
 
 
 @pytest.fixture

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dtm
 import logging
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 from telegram import Bot
 
 from bot.jobs.delivery import Outcome, attempt
@@ -24,6 +27,7 @@ from bot.storage.models import User
 
 log = logging.getLogger(__name__)
 BATCH = 200
+DRAFT_GRACE = dtm.timedelta(days=31)  # a draft missed while down still goes out
 
 
 def _previous_month(local: dtm.date) -> tuple[int, int]:
@@ -32,33 +36,66 @@ def _previous_month(local: dtm.date) -> tuple[int, int]:
     return last.year, last.month
 
 
-async def run_recaps(services: Services, bot: Bot) -> None:
-    """Send last month's recap to everyone whose 1st-of-the-month hour has come."""
-    now = services.clock.now()
+Following = Callable[[User, dtm.datetime], dtm.datetime]
+
+
+async def _due_user_ids(
+    services: Services, column: InstrumentedAttribute[dtm.datetime | None], now: dtm.datetime
+) -> list[int]:
     async with services.transaction() as session:
-        due = list(
+        return list(
             await session.scalars(
                 select(User.id)
-                .where(User.next_recap_at.is_not(None), User.next_recap_at <= now)
-                .order_by(User.next_recap_at)
+                .where(column.is_not(None), column <= now)
+                .order_by(column)
                 .limit(BATCH)
             )
         )
-    for user_id in due:
+
+
+async def _take_slot(
+    session: AsyncSession,
+    user_id: int,
+    column: InstrumentedAttribute[dtm.datetime | None],
+    following_of: Following,
+) -> tuple[User, dtm.datetime, dtm.datetime] | None:
+    """Move the user's due time in ``column`` on by compare-and-set; None if someone else did."""
+    user = await users.get_user(session, user_id)
+    slot = getattr(user, column.key) if user is not None else None
+    if user is None or slot is None or user.timezone is None:
+        return None
+    following = following_of(user, slot)
+    moved = await session.execute(
+        update(User)
+        .where(User.id == user_id, column == slot)
+        .values({column: following})
+        .execution_options(synchronize_session=False)
+    )
+    if not moved.rowcount:  # type: ignore[attr-defined]
+        return None
+    return user, slot, following
+
+
+def _next_recap(user: User, slot: dtm.datetime) -> dtm.datetime:
+    assert user.timezone is not None
+    return next_recap_after(slot, user.review_hour, user.timezone)
+
+
+def _next_draft(user: User, slot: dtm.datetime) -> dtm.datetime:
+    assert user.timezone is not None
+    return next_draft_after(slot, user.draft_day, user.review_hour, user.timezone)
+
+
+async def run_recaps(services: Services, bot: Bot) -> None:
+    """Send last month's recap to everyone whose 1st-of-the-month hour has come."""
+    now = services.clock.now()
+    for user_id in await _due_user_ids(services, User.next_recap_at, now):
         async with services.transaction() as session:
-            user = await users.get_user(session, user_id)
-            if user is None or user.next_recap_at is None or user.timezone is None:
+            taken = await _take_slot(session, user_id, User.next_recap_at, _next_recap)
+            if taken is None:
                 continue
-            slot = user.next_recap_at
-            following = next_recap_after(slot, user.review_hour, user.timezone)
-            moved = await session.execute(
-                update(User)
-                .where(User.id == user_id, User.next_recap_at == slot)
-                .values(next_recap_at=following)
-                .execution_options(synchronize_session=False)
-            )
-            if not moved.rowcount:  # type: ignore[attr-defined]
-                continue
+            user, slot, following = taken
+            assert user.timezone is not None
             year, month = _previous_month(slot.astimezone(ZoneInfo(user.timezone)).date())
             # A recap is only worth sending during the month it opens.
             if now >= following or user.blocked:
@@ -79,32 +116,15 @@ async def run_recaps(services: Services, bot: Bot) -> None:
 async def run_drafts(services: Services, bot: Bot) -> None:
     """Send the year's draft on the user's December day, once, if the year has answers."""
     now = services.clock.now()
-    async with services.transaction() as session:
-        due = list(
-            await session.scalars(
-                select(User.id)
-                .where(User.next_draft_at.is_not(None), User.next_draft_at <= now)
-                .order_by(User.next_draft_at)
-                .limit(BATCH)
-            )
-        )
-    for user_id in due:
+    for user_id in await _due_user_ids(services, User.next_draft_at, now):
         async with services.transaction() as session:
-            user = await users.get_user(session, user_id)
-            if user is None or user.next_draft_at is None or user.timezone is None:
+            taken = await _take_slot(session, user_id, User.next_draft_at, _next_draft)
+            if taken is None:
                 continue
-            slot = user.next_draft_at
-            following = next_draft_after(slot, user.draft_day, user.review_hour, user.timezone)
-            moved = await session.execute(
-                update(User)
-                .where(User.id == user_id, User.next_draft_at == slot)
-                .values(next_draft_at=following)
-                .execution_options(synchronize_session=False)
-            )
-            if not moved.rowcount:  # type: ignore[attr-defined]
-                continue
+            user, slot, _ = taken
+            assert user.timezone is not None
             year = slot.astimezone(ZoneInfo(user.timezone)).year
-            if user.blocked or now >= slot + dtm.timedelta(days=31):
+            if user.blocked or now >= slot + DRAFT_GRACE:
                 continue
             period = str(year)
             if not await deliveries.claim(session, user_id, "draft", period, now):

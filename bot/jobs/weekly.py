@@ -76,8 +76,10 @@ async def _open_week(services: Services, bot: Bot, user_id: int, now: dtm.dateti
                 return  # another process took this slot
             week = review_week(slot, user.timezone)
             keys = await flow.plan(session, user, week)
-            if now >= following or user.paused or user.blocked or not keys:
-                # The whole window passed while we were down: record it, do not prompt late.
+            window_passed = now >= following
+            if window_passed or user.paused or user.blocked or user.dormant or not keys:
+                # Recorded as missed, never prompted: the window passed while we were down,
+                # or the user is quiet after a welcome-back.
                 await reviews.claim_review(
                     session,
                     user_id=user_id,
@@ -87,17 +89,8 @@ async def _open_week(services: Services, bot: Bot, user_id: int, now: dtm.dateti
                     deadline=following,
                     now=now,
                 )
-                continue
-            if user.dormant:
-                await reviews.claim_review(
-                    session,
-                    user_id=user_id,
-                    week=week.key,
-                    keys=keys,
-                    status=ReviewStatus.MISSED,
-                    deadline=following,
-                    now=now,
-                )
+                if window_passed:
+                    continue
                 return
             review = await reviews.claim_review(
                 session,
