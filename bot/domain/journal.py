@@ -110,6 +110,15 @@ class Journal:
     timezone: str
     weeks: tuple[WeekView, ...] = ()
     goals: tuple[GoalView, ...] = field(default=())
+    # The first week the user could have reviewed (when they joined, or their oldest stored
+    # week): earlier weeks are neither counted nor named as gaps. None: no such limit.
+    first_week: IsoWeek | None = None
+
+    def since_joined(self, weeks: list[IsoWeek]) -> list[IsoWeek]:
+        """``weeks`` without those before :attr:`first_week`."""
+        if self.first_week is None:
+            return weeks
+        return [w for w in weeks if w >= self.first_week]
 
     def week(self, week: IsoWeek) -> WeekView | None:
         for view in self.weeks:

@@ -172,7 +172,9 @@ async def build_archive(
     chart_path = CHART_PATH.format(year=year)
     tr = translator(user.language)
     chart_views = [
-        journal.week(w) or WeekView(week=w) for w in weeks if w.monday <= _today(user, now)
+        journal.week(w) or WeekView(week=w)
+        for w in journal.since_joined(weeks)
+        if w.monday <= _today(user, now)
     ]
     files[chart_path] = energy_chart_png(
         chart_views, user.language, tr.plain("draft.chart_title", year=year)

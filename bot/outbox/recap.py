@@ -33,7 +33,11 @@ async def build_recap(
     current = IsoWeek.at(now, ZoneInfo(user.timezone or "UTC"))
     recap = build_month_recap(journal, year, month, current)
     chart_weeks = [weeks[-1].shift(-offset) for offset in range(CHART_WEEKS - 1, -1, -1)]
-    views = [journal.week(w) or WeekView(week=w) for w in chart_weeks if w <= current]
+    views = [
+        journal.week(w) or WeekView(week=w)
+        for w in journal.since_joined(chart_weeks)
+        if w <= current
+    ]
     return recap, views
 
 

@@ -72,8 +72,8 @@ def _year_views(journal: Journal, weeks: Sequence[IsoWeek]) -> list[WeekView]:
     return collect.views_for(journal.weeks, weeks)
 
 
-def _begun(year: int, as_of: dtm.date | None) -> list[IsoWeek]:
-    weeks = weeks_of_year(year)
+def _begun(journal: Journal, year: int, as_of: dtm.date | None) -> list[IsoWeek]:
+    weeks = journal.since_joined(weeks_of_year(year))
     if as_of is None:
         return weeks
     now = IsoWeek.of(as_of)
@@ -98,7 +98,7 @@ def _next_goals(journal: Journal, year: int, revisited: Sequence[GoalView]) -> l
 
 def draft_numbers(journal: Journal, year: int, *, as_of: dtm.date | None = None) -> DraftNumbers:
     """The year's numbers; ``as_of`` (the user's today) keeps future weeks out of the counts."""
-    weeks = _begun(year, as_of)
+    weeks = _begun(journal, year, as_of)
     views = _year_views(journal, weeks)
     in_progress = bool(weeks) and as_of is not None and weeks[-1] == IsoWeek.of(as_of)
     current, longest = collect.streaks_as_of(views, weeks, last_is_open=in_progress)

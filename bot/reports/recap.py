@@ -124,7 +124,7 @@ def _streaks(journal: Journal, end: IsoWeek, current: IsoWeek) -> tuple[int, int
 def build_month_recap(journal: Journal, year: int, month: int, current_week: IsoWeek) -> MonthRecap:
     """Everything the recap of ``year``-``month`` shows, seen from ``current_week``."""
     by_week = {v.week: v for v in journal.weeks}
-    month_weeks = weeks_of_month(year, month)
+    month_weeks = journal.since_joined(weeks_of_month(year, month))
     views = [by_week[w] for w in month_weeks if w in by_week]
 
     headline_of = collect.headlines(views, include_private=True)
@@ -140,7 +140,8 @@ def build_month_recap(journal: Journal, year: int, month: int, current_week: Iso
     found_notes = collect.notes(views)
 
     begun = [w for w in month_weeks if w <= current_week]
-    current, longest = _streaks(journal, min(month_weeks[-1], current_week), current_week)
+    end = min(month_weeks[-1], current_week) if month_weeks else current_week
+    current, longest = _streaks(journal, end, current_week)
     previous = weeks_of_month(*((year - 1, 12) if month == 1 else (year, month - 1)))
     numbers = RecapNumbers(
         weeks_answered=sum(1 for w in weeks if w.state is WeekState.ANSWERED),

@@ -7,6 +7,7 @@ so a recap costs the same whatever else the database holds.
 from __future__ import annotations
 
 from collections import defaultdict
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -112,9 +113,12 @@ async def load_journal(
 
     status = {r.week: ReviewStatus(r.status) for r in reviews}
     weeks = sorted(set(status) | set(views_by_week) | set(notes))
+    joined = IsoWeek.at(user.created_at, ZoneInfo(user.timezone or "UTC"))
+    first_week = min([joined, *(IsoWeek.parse(w) for w in weeks[:1])])
     return Journal(
         language=user.language,
         timezone=user.timezone or "UTC",
+        first_week=first_week,
         weeks=tuple(
             WeekView(
                 week=IsoWeek.parse(week),

@@ -183,3 +183,15 @@ async def test_no_automatic_recap_for_an_empty_month_or_when_switched_off(bot: B
     await bot.tick()
     assert not any("November" in t for t in quiet.texts_since(mark_quiet))
     assert not any("November" in t for t in busy.texts_since(mark_busy))
+
+
+async def test_weeks_before_joining_are_neither_counted_nor_gaps(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)  # joined on Wednesday of week 47
+    await user.send("first note")
+    mark = user.mark()
+    await user.send("/recap")
+    text = _recap_texts(user, mark)
+    assert "W45" not in text
+    assert "W46" not in text
+    assert "Weeks answered: 0 of 2" in text
