@@ -283,6 +283,12 @@ async def _acknowledge(turn: Turn, review: Review, rating: int | None = None) ->
     if isinstance(previous, int):
         with contextlib.suppress(BadRequest):  # already gone: nothing to tidy up
             await turn.context.bot.delete_message(turn.user.chat_id, previous)
+    question = data.pop("question", None)
+    if isinstance(question, int):  # answered: its Skip button would only confuse now
+        with contextlib.suppress(BadRequest):
+            await turn.context.bot.edit_message_reply_markup(
+                chat_id=turn.user.chat_id, message_id=question, reply_markup=None
+            )
     text, keyboard = messages.ack(
         turn.tr, review.id, review.position, len(review.question_keys), rating=rating
     )

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, Message
 
 from bot.domain.journal import MessageKind
-from bot.domain.questions import GOAL_CHECKIN_PREFIX, Question, Section
+from bot.domain.questions import GOAL_CHECKIN_PREFIX, Kind, Question, Section
 from bot.domain.weeks import IsoWeek
 from bot.i18n import translator
 from bot.reports.stats import month_of, weeks_of_month
@@ -98,10 +98,16 @@ async def send_prompt(
 
 
 async def send_question(session: AsyncSession, bot: Bot, user: User, review: Review) -> None:
+    """Send the open question and remember it in the conversation state (for tidying its Skip)."""
     tr = translator(user.language)
     q = await question_at(session, user, review, review.position)
     text, keyboard = messages.question(tr, q, review.id, review.position, len(review.question_keys))
-    await bot.send_message(user.chat_id, text, reply_markup=keyboard)
+    sent = await bot.send_message(user.chat_id, text, reply_markup=keyboard)
+    data: dict[str, object] = {"review_id": review.id}
+    if q.kind is not Kind.ENERGY:  # the 1-5 buttons stay usable after a note
+        data["question"] = sent.message_id
+    user.state, user.state_data = REVIEW_STATE, data
+    await session.flush()
 
 
 async def current_answer(

@@ -112,7 +112,9 @@ async def test_full_review_stores_every_answer_with_its_week_and_question(bot: B
 async def test_next_stays_under_the_latest_message(bot: Bot) -> None:
     user = await _prompted(bot)
     await user.tap("▶️ Start")
+    question = user.last_message().message_id
     await user.send("one")
+    assert bot.api.message_state(1001, question).reply_markup is None  # Skip is gone
     first_ack = user.last_message().message_id
     await user.send("two")
     assert bot.api.message_state(1001, first_ack).deleted
