@@ -51,12 +51,19 @@ async def tick(context: BotContext) -> None:
 
 
 async def run_due(services: Services, bot: Bot) -> None:
+    """One scheduler pass: everyone due now, in batches, then wake-ups and reminders."""
     now = services.clock.now()
     async with services.transaction() as session:
         await reviews.expire_overdue(session, now)
-        due = await users.due_user_ids(session, now, BATCH)
-    for user_id in due:
-        await _open_week(services, bot, user_id, now)
+    seen: set[int] = set()
+    while True:  # batches keep memory flat; the rate limiter paces the sends themselves
+        async with services.transaction() as session:
+            due = [u for u in await users.due_user_ids(session, now, BATCH) if u not in seen]
+        for user_id in due:
+            seen.add(user_id)
+            await _open_week(services, bot, user_id, now)
+        if not due:
+            break
     await _wake(services, bot, now)
     await _remind(services, bot, now)
 

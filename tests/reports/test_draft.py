@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dtm
 import re
-import time
 
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -553,14 +552,6 @@ def test_a_silent_end_of_year_breaks_the_current_streak() -> None:
 
 
 # --- speed and properties ----------------------------------------------------------------
-
-
-def test_a_year_of_weeks_compiles_well_under_a_second() -> None:
-    journal = year_journal()
-    draft(journal)  # warm the caches (Babel data, catalogs)
-    started = time.perf_counter()
-    draft(journal, include_private=True)
-    assert time.perf_counter() - started < 0.5
 
 
 _TEXT = st.text(

@@ -1,0 +1,119 @@
+"""Smoke tests: every benchmark under bench/ still runs end to end in its tiny --quick mode.
+
+No timing assertions (speed targets live in the benchmarks and docs/PERFORMANCE.md); these
+only check that the benchmarks run, write their JSON, and that what they verify on the way
+(one prompt per user, index use, the data they build) still holds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench import draft_compile, memory, recap_scaling, run_all, scheduler_tick
+from bench.common import Report, Stats, Table
+from bench.report import END, START, render, replace_section
+
+
+def _saved(path: Path) -> Report:
+    return Report.from_json(path.read_text(encoding="utf-8"))
+
+
+def test_run_all_runs_a_benchmark_and_updates_only_the_marked_part(tmp_path: Path) -> None:
+    doc = tmp_path / "PERFORMANCE.md"
+    doc.write_text(f"# Perf\n\nHand-written.\n\n{START}\nold numbers\n{END}\n\nMore text.\n")
+    results = tmp_path / "results"
+
+    code = run_all.main(
+        ["--quick", "--only", "draft_compile", "--doc", str(doc), "--results", str(results)]
+    )
+
+    assert code == 0
+    report = _saved(results / "draft_compile.json")
+    assert {(row[0], row[1]) for row in report.tables[0].rows} == {
+        (op, lang)
+        for op in ("compile_draft", "draft_numbers", "energy_chart_png")
+        for lang in ("en", "ko")
+    }
+    assert report.data["journal_en"]["weeks"] == draft_compile.WEEKS
+    assert report.data["journal_ko"]["photos"] > 0
+    text = doc.read_text(encoding="utf-8")
+    assert "old numbers" not in text
+    assert text.startswith("# Perf\n\nHand-written.\n\n")
+    assert text.endswith(f"{END}\n\nMore text.\n")
+    assert "compile_draft" in text
+    assert "Quick mode" in text
+
+
+def test_recap_scaling_loads_the_year_through_indexes(tmp_path: Path) -> None:
+    report = recap_scaling.main(["--quick", "--json", str(tmp_path / "recap.json")])
+
+    assert report is not None
+    assert report.data["weeks_loaded"] == [recap_scaling.YEAR_WEEKS]
+    assert recap_scaling.uses_indexes(report.data["plans"])
+    tables = {where.split()[1] for where, _ in report.data["plans"]}
+    assert {"reviews", "answers", "entries", "goals"} <= tables
+    assert len(report.tables[0].rows) == len(recap_scaling.QUICK_SIZES)
+    assert _saved(tmp_path / "recap.json").tables == report.tables
+
+
+def test_scheduler_tick_prompts_every_user_once_within_the_rate(tmp_path: Path) -> None:
+    report = scheduler_tick.main(["--quick", "--json", str(tmp_path / "scheduler.json")])
+
+    for size, found in report.data["sizes"].items():
+        assert found["exactly_once"], size
+        assert found["peak_per_second"] <= scheduler_tick.TELEGRAM_RATE
+        assert found["review_statuses"] == {"prompted": int(size)}
+    assert report.passed
+
+
+def test_memory_reports_both_phases(tmp_path: Path) -> None:
+    # In this process to stay fast; the child-process path is checked just below.
+    report = memory.main(
+        ["--quick", "--json", str(tmp_path / "memory.json")], runner=memory.measure_phase
+    )
+
+    assert report is not None
+    assert [row[0] for row in report.tables[0].rows] == list(memory.PHASES)
+    for phase in memory.PHASES:
+        found = report.data[phase]
+        assert found["rss"]["rss_peak"] >= found["rss"]["rss_before"] > 0
+        assert found["traced"]["traced_peak"] > 0
+    assert _saved(tmp_path / "memory.json").data == report.data
+
+
+def test_memory_child_process_returns_its_measurement() -> None:
+    found = memory.run_child("drafts", "traced", 1)
+
+    assert (found["phase"], found["mode"], found["count"]) == ("drafts", "traced", 1)
+    assert found["traced_peak"] > 0
+
+
+def test_replace_section_needs_both_markers_in_order() -> None:
+    with pytest.raises(ValueError, match="bench:start"):
+        replace_section("no markers here", "numbers")
+    with pytest.raises(ValueError, match="bench:start"):
+        replace_section(f"{END}\n{START}", "numbers")
+
+
+def test_render_escapes_pipes_in_cells() -> None:
+    report = Report(
+        name="x",
+        title="X",
+        target="t",
+        quick=False,
+        passed=True,
+        verdict="ok",
+        tables=[Table("T", ["a", "b"], [["1|2", "3"]])],
+    )
+    text = render([report], {"cores": "2"}, date="2026-01-01")
+    assert "| 1\\|2 | 3 |" in text
+    assert "Quick mode" not in text
+
+
+def test_stats_median_and_p95() -> None:
+    stats = Stats.of([float(n) for n in range(1, 21)])
+    assert stats.median == pytest.approx(10.5)
+    assert stats.p95 == pytest.approx(19.05)
+    assert (stats.minimum, stats.maximum, stats.runs) == (1.0, 20.0, 20)
