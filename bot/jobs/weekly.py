@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 JOB_NAME = "weekly-prompts"
 BATCH = 200
 RETRY_DELAY = dtm.timedelta(minutes=5)
+CLAIM_LEASE = dtm.timedelta(minutes=30)
 REMINDER_AFTER = dtm.timedelta(days=1)
 SILENT_WEEKS_BEFORE_WELCOME_BACK = 3
 
@@ -110,6 +111,9 @@ async def _open_week(services: Services, bot: Bot, user_id: int, now: dtm.dateti
             )
             if review is None:
                 return  # the user opened this week's review already, or another process did
+            # If this process dies before the prompt is out, another pass sends it after the
+            # lease: a crash costs a late prompt, never a lost one.
+            review.wake_at = now + CLAIM_LEASE
             welcome_back = await _silent_for_weeks(session, user, week.key)
             if welcome_back:
                 user.dormant = True

@@ -7,6 +7,9 @@ import asyncio
 import datetime as dtm
 
 from bot.domain.journal import ReviewStatus
+from bot.jobs import weekly
+from bot.storage import reviews
+from bot.storage.models import User
 from tests.conftest import Bot, BotFactory
 from tests.fakes import FakeUser
 from tests.helpers import onboard, stored_reviews, stored_user
@@ -201,3 +204,36 @@ async def test_fan_out_to_many_users_sends_each_exactly_once(bot: Bot) -> None:
     dates = sorted(c.result["date"] for c in sent if c.result)
     assert len(dates) == 40
     assert dates[-1] - dates[0] >= 1
+
+
+async def test_a_crash_between_claim_and_send_delays_the_prompt_but_never_loses_it(
+    bot: Bot,
+) -> None:
+    user = bot.user()
+    await onboard(user)
+    # The state a process leaves when it dies right after committing its claim: the week is
+    # claimed with a lease, the due time has moved on, and no prompt went out.
+    async with bot.services.transaction() as session:
+        review = await reviews.claim_review(
+            session,
+            user_id=1001,
+            week="2026-W47",
+            keys=["headline"],
+            status=ReviewStatus.CLAIMED,
+            deadline=SLOT + WEEK,
+            now=SLOT,
+        )
+        assert review is not None
+        review.wake_at = SLOT + weekly.CLAIM_LEASE
+        stored = await session.get(User, 1001)
+        assert stored is not None
+        stored.next_due_at = SLOT + WEEK
+    bot.clock.set(SLOT + weekly.CLAIM_LEASE - dtm.timedelta(minutes=1))
+    await bot.tick()
+    assert prompts(user) == []
+    bot.clock.set(SLOT + weekly.CLAIM_LEASE)
+    await bot.tick()
+    await bot.tick()
+    assert len(prompts(user)) == 1
+    [stored_review] = await stored_reviews(bot, 1001)
+    assert stored_review.status == ReviewStatus.PROMPTED
