@@ -1,0 +1,165 @@
+"""/delete erases every row about the user (and nothing else); /privacy says what is kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Bot
+from tests.data.seed import rows_by_table, seed_user
+from tests.fakes import FakeUser
+from tests.helpers import onboard, stored_user
+
+CONFIRM = "🗑 Delete everything"
+
+
+async def _other_user(bot: Bot) -> FakeUser:
+    other = bot.user(1002, first_name="Bea")
+    await onboard(other)
+    await other.send("Bea's own note")
+    return other
+
+
+async def test_delete_says_exactly_what_will_be_erased(bot: Bot) -> None:
+    user = await seed_user(bot)
+    await user.send("/delete")
+    text = user.last_text()
+    assert "2 weekly reviews, with 9 answers" in text
+    assert "4 notes" in text
+    assert "4 goals" in text
+    assert "settings and your question list" in text
+    assert "file ids" in text
+    assert "/export" in text
+    assert user.buttons() == [CONFIRM, "Cancel"]
+
+
+async def test_confirming_erases_every_row_about_the_user(bot: Bot) -> None:
+    await _other_user(bot)
+    user = await seed_user(bot)
+    others = await rows_by_table(bot, 1002)
+    assert others["users"] == others["entries"] == 1
+    mine = await rows_by_table(bot, 1001)
+    assert all(mine.values()), mine  # the seed touches every table
+
+    await user.send("/delete")
+    await user.tap(CONFIRM)
+
+    assert await rows_by_table(bot, 1001) == dict.fromkeys(mine, 0)
+    assert await rows_by_table(bot, 1002) == others
+    assert await stored_user(bot, 1001) is None
+    assert "Everything I kept about you is gone" in user.last_text()
+    assert "/start" in user.last_text()
+    assert user.last_message().reply_markup is None  # the confirmation lost its buttons
+
+
+async def test_everything_left_is_exactly_the_other_users_rows(bot: Bot) -> None:
+    await _other_user(bot)
+    user = await seed_user(bot)  # its scheduler tick prompts the other user too
+    others = await rows_by_table(bot, 1002)
+    await user.send("/delete")
+    await user.tap(CONFIRM)
+    everything = await rows_by_table(bot)
+    assert {t: n for t, n in everything.items() if t != "alembic_version"} == others
+
+
+async def test_cancel_keeps_everything(bot: Bot) -> None:
+    user = await seed_user(bot)
+    before = await rows_by_table(bot)
+    await user.send("/delete")
+    await user.tap("Cancel")
+    assert await rows_by_table(bot) == before
+    assert "Nothing was deleted" in user.last_text()
+    assert user.last_message().reply_markup is None
+
+
+async def test_after_deleting_start_begins_afresh(bot: Bot) -> None:
+    user = await seed_user(bot)
+    await user.send("/delete")
+    await user.tap(CONFIRM)
+    await user.send("/start")
+    assert "Hi! I'm your weekly review companion" in user.texts_since(0)[-2]
+    stored = await stored_user(bot, 1001)
+    assert stored is not None
+    assert not stored.onboarded
+    assert (await rows_by_table(bot, 1001))["entries"] == 0
+
+
+async def test_deleted_user_gets_no_more_prompts(bot: Bot) -> None:
+    user = await seed_user(bot)
+    await user.send("/delete")
+    await user.tap(CONFIRM)
+    mark = user.mark()
+    bot.clock.advance(days=14)
+    await bot.tick()
+    assert user.texts_since(mark) == []
+
+
+async def test_delete_works_for_a_user_who_never_set_up(bot: Bot) -> None:
+    user = bot.user()
+    await user.send("/delete")
+    assert "0 weekly reviews" in user.last_text()
+    await user.tap(CONFIRM)
+    assert await stored_user(bot, 1001) is None
+
+
+async def test_tapping_an_older_confirmation_too_is_harmless(bot: Bot) -> None:
+    user = await seed_user(bot)
+    await user.send("/delete")
+    first = user.last_message().message_id
+    await user.send("/delete")
+    second = user.last_message().message_id
+    await user.tap(CONFIRM, second)
+    await user.tap(CONFIRM, first)
+    assert sum((await rows_by_table(bot, 1001)).values()) == 0
+    assert "Everything I kept about you is gone" in user.last_text()
+
+
+async def test_delete_in_korean(bot: Bot) -> None:
+    user = bot.user(language_code="ko")
+    await user.send("/delete")
+    assert "정말 모두 지울까요?" in user.last_text()
+    assert user.buttons() == ["🗑 모두 지우기", "취소"]
+    await user.tap("🗑 모두 지우기")
+    assert "모두 지웠어요" in user.last_text()
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            [
+                "What I store",
+                "Where",
+                "Telegram file ids",
+                "goals",
+                "database of the person who runs this bot",
+                "Nothing is shared",
+                "/export",
+                "/delete",
+            ],
+        ),
+        (
+            "ko",
+            [
+                "저장하는 것",
+                "저장하는 곳",
+                "텔레그램 파일 ID",
+                "목표",
+                "운영하는 분의 데이터베이스",
+                "공유하지 않고",
+                "/export",
+                "/delete",
+            ],
+        ),
+    ],
+)
+async def test_privacy_says_what_is_stored_where_and_how_to_delete(
+    bot: Bot, language: str, expected: list[str]
+) -> None:
+    user = bot.user(language_code=language)
+    await user.send("/privacy")
+    text = user.last_text()
+    for phrase in expected:
+        assert phrase in text
+    assert "sqlite" not in text.lower()
+    assert bot.services.settings.database_url not in text
