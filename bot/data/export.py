@@ -41,6 +41,7 @@ from bot.domain.journal import (
 from bot.i18n import Translator, translator
 from bot.reports.collect import duration_text
 from bot.reports.stats import week_dates
+from bot.storage.journal import split_entries
 from bot.storage.models import Answer, Delivery, Entry, Goal, Review, User, UserQuestion
 
 JSON_FILE_NAME = "weekly-review-export-{user_id}.json"
@@ -139,13 +140,7 @@ async def build_export(session: AsyncSession, user: User, now: dtm.datetime) -> 
         select(Delivery).where(Delivery.user_id == owned).order_by(Delivery.created_at, Delivery.id)
     )
 
-    by_answer: dict[int, list[ExportedMessage]] = defaultdict(list)
-    notes: dict[str, list[ExportedMessage]] = defaultdict(list)
-    for entry in entries:
-        if entry.answer_id is None:
-            notes[entry.week].append(_message(entry))
-        else:
-            by_answer[entry.answer_id].append(_message(entry))
+    by_answer, notes = split_entries(entries, _message)
     by_review: dict[int, list[ExportedAnswer]] = defaultdict(list)
     for answer in answers:
         by_review[answer.review_id].append(_answer(answer, by_answer.get(answer.id, [])))

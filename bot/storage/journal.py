@@ -7,6 +7,8 @@ so a recap costs the same whatever else the database holds.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, select
@@ -26,6 +28,8 @@ from bot.domain.questions import Section
 from bot.domain.weeks import IsoWeek
 from bot.storage.models import Answer, Entry, Goal, Review, User
 
+M = TypeVar("M")
+
 
 def _message(entry: Entry) -> StoredMessage:
     return StoredMessage(
@@ -37,6 +41,20 @@ def _message(entry: Entry) -> StoredMessage:
         duration=entry.duration,
         edited=entry.edited_at is not None,
     )
+
+
+def split_entries(
+    entries: Iterable[Entry], convert: Callable[[Entry], M]
+) -> tuple[dict[int, list[M]], dict[str, list[M]]]:
+    """Messages by the answer they belong to, and notes by week, in the given order."""
+    by_answer: dict[int, list[M]] = defaultdict(list)
+    notes: dict[str, list[M]] = defaultdict(list)
+    for entry in entries:
+        if entry.answer_id is None:
+            notes[entry.week].append(convert(entry))
+        else:
+            by_answer[entry.answer_id].append(convert(entry))
+    return by_answer, notes
 
 
 def _section(value: str) -> Section:
@@ -84,13 +102,7 @@ async def load_journal(
         )
     )
 
-    by_answer: dict[int, list[StoredMessage]] = defaultdict(list)
-    notes: dict[str, list[StoredMessage]] = defaultdict(list)
-    for entry in entries:
-        if entry.answer_id is None:
-            notes[entry.week].append(_message(entry))
-        else:
-            by_answer[entry.answer_id].append(_message(entry))
+    by_answer, notes = split_entries(entries, _message)
 
     views_by_week: dict[str, list[AnswerView]] = defaultdict(list)
     checkins: dict[int, list[tuple[IsoWeek, AnswerView]]] = defaultdict(list)
