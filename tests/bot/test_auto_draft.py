@@ -53,3 +53,27 @@ async def test_no_draft_for_an_empty_year(bot: Bot) -> None:
     assert bot.api.calls_to("sendDocument") == []
     await user.send("/draft")
     assert "nothing for 2026 yet" in user.last_text()
+
+
+async def test_zip_lists_a_photo_telegram_would_not_hand_over_and_still_arrives(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    await user.send_photo(caption="Summit at dawn")
+    await user.send_photo(caption="Team dinner")
+    await user.send("/draft")
+    bot.api.fail_next("getFile", "bad_request", description="Bad Request: file is too big")
+    await user.tap("📦 ZIP with photos and chart")
+    archive = bot.api.calls_to("sendDocument")[-1]
+    [(name, content)] = archive.files.values()
+    assert name == "review-2026.zip"
+    assert "could not be downloaded" in (archive.text or "")
+    assert "W47" in (archive.text or "")
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as files:
+        photos = [n for n in files.namelist() if n.startswith("images/w")]
+        markdown = files.read("review-2026.md").decode()
+    assert len(photos) == 1  # the other one is listed, not fatal
+    assert "Summit at dawn" in markdown
+    assert "Team dinner" in markdown
