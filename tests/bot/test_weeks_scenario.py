@@ -13,7 +13,14 @@ from bot.domain.schedule import slot_on
 from bot.domain.weeks import IsoWeek
 from tests.conftest import Bot, BotFactory
 from tests.fakes import FakeUser
-from tests.helpers import onboard, stored_answers, stored_entries, stored_reviews, stored_user
+from tests.helpers import (
+    finish_review,
+    onboard,
+    stored_answers,
+    stored_entries,
+    stored_reviews,
+    stored_user,
+)
 
 BERLIN = "Europe/Berlin"
 
@@ -24,9 +31,7 @@ def _prompts(user: FakeUser, mark: int) -> list[str]:
 
 async def _answer_headline_and_finish(user: FakeUser, headline: str) -> None:
     await user.send(headline)
-    while "saved" not in user.last_text():
-        button = next(b for b in user.buttons() if b.startswith(("Next", "Skip", "Finish")))
-        await user.tap(button)
+    await finish_review(user)
 
 
 async def test_weeks_across_a_dst_change(factory: BotFactory) -> None:
