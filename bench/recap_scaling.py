@@ -6,7 +6,7 @@ For each N a fresh SQLite file is migrated with :func:`bot.storage.migrate.upgra
 filled through SQLAlchemy Core bulk inserts, week by week as the bot would have written it
 (so the target user's rows are interleaved with everyone else's): N other users with ten
 consecutive answered weeks each, spread over the year, and one target user with 52 answered
-weeks and goals with check-ins. Then ``load_journal`` (as :func:`bot.outbox.recap.build_recap`
+weeks and goals with check-ins. Then ``load_journal`` (as :func:`bot.tasks.recap.build_recap`
 calls it), ``build_month_recap`` and ``render_recap`` run for the target user's November
 recap, timed in fresh child processes (``--measure PATH``), two rounds per N in alternating
 order. The time should stay flat as N grows; the query plans show why.
@@ -103,6 +103,7 @@ async def build_database(engine: AsyncEngine, others: int) -> dict[str, int]:
         counts["answers"] += len(rows.answers)
         counts["entries"] += len(rows.entries)
     async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     return counts
 

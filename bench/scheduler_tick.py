@@ -180,7 +180,8 @@ async def drain(harness: Harness) -> dict[str, Any]:
             raise RuntimeError("the scheduler does not make progress")
         sent_before, fake_before, virtual_before = len(api.sent_at), api.wall, clock.now()
         began = time.perf_counter()
-        await weekly.run_due(services, harness.app.bot)
+        await weekly.run_due(services)  # claims and queues the prompts in the outbox
+        await harness.app.bot_data["pipeline"].settle()  # the paced sender sends them
         wall = time.perf_counter() - began
         passes.append(
             {

@@ -1,4 +1,4 @@
-"""Building the production Application: settings, database, rate limiter, handlers, scheduler."""
+"""Building the production Application: settings, database, pipeline, handlers, scheduler."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from bot.context import BotApp, BotContext
 from bot.handlers.commands import register_commands
 from bot.handlers.registry import register_handlers
 from bot.jobs import weekly
-from bot.ratelimit import ReviewBotRateLimiter
+from bot.pipeline.runtime import PIPELINE_KEY, Pipeline
+from bot.pipeline.sender import SEND_TIMEOUT
 from bot.services import SERVICES_KEY, Services
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import upgrade
@@ -30,6 +31,7 @@ def build_application(
     clock = clock or SystemClock()
     builder = (
         ApplicationBuilder()
+        .updater(None)  # bot.pipeline.polling confirms updates only once they are stored
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.bot_api_url)
         .base_file_url(settings.file_api_url)
@@ -40,15 +42,18 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(ReviewBotRateLimiter(clock))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    app: BotApp = builder.build()  # type: ignore[assignment]
+    else:  # a slow answer is awaited rather than sent twice
+        builder = builder.read_timeout(SEND_TIMEOUT).write_timeout(SEND_TIMEOUT)
+    app: BotApp = builder.build()
     engine = create_engine(settings.database_url)
-    app.bot_data[SERVICES_KEY] = Services(settings, clock, engine, session_factory(engine))
+    services = Services(settings, clock, engine, session_factory(engine))
+    app.bot_data[SERVICES_KEY] = services
+    app.bot_data[PIPELINE_KEY] = Pipeline(app.bot, services, app.process_update)
     register_handlers(app)
     return app
 
@@ -75,5 +80,11 @@ def schedule_jobs(app: BotApp, interval: float) -> None:
 
 
 async def _post_shutdown(app: BotApp) -> None:
+    """Hand the sender lease on and close the database."""
     services: Services = app.bot_data[SERVICES_KEY]
+    pipeline: Pipeline = app.bot_data[PIPELINE_KEY]
+    try:
+        await pipeline.lease.release()
+    except Exception as exc:  # the database may be the reason we stop
+        log.warning("sender_lease_release_failed", extra={"reason": type(exc).__name__})
     await services.engine.dispose()

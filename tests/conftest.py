@@ -7,6 +7,7 @@ against PostgreSQL too; each test then gets a database of its own on that server
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dtm
 import logging
 import os
@@ -26,6 +27,7 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.context import BotApp
 from bot.jobs import weekly
+from bot.pipeline.runtime import PIPELINE_KEY, Pipeline
 from bot.services import SERVICES_KEY, Services
 from tests.fakes.telegram_api import FakeBotAPI
 from tests.fakes.users import ChatType, FakeUser
@@ -47,6 +49,7 @@ class FakeClock:
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.current += dtm.timedelta(seconds=seconds)
+        await asyncio.sleep(0)  # like a real sleep, let other tasks run meanwhile
 
     def advance(self, delta: dtm.timedelta | None = None, **kwargs: float) -> None:
         self.current += delta if delta is not None else dtm.timedelta(**kwargs)
@@ -123,14 +126,24 @@ class Bot:
             chat_type=chat_type,
         )
 
-    async def tick(self) -> None:
-        """Fire the scheduler job once, as the JobQueue would."""
+    @property
+    def pipeline(self) -> Pipeline:
+        pipeline = self.app.bot_data[PIPELINE_KEY]
+        assert isinstance(pipeline, Pipeline)
+        return pipeline
+
+    async def tick(self, *, settle: bool = True) -> None:
+        """Fire the scheduler job once, as the JobQueue would, then send what it queued."""
         jobs = self.app.job_queue.get_jobs_by_name(weekly.JOB_NAME)  # type: ignore[union-attr]
         assert len(jobs) == 1, "the weekly job must be scheduled exactly once"
         await jobs[0].run(self.app)
+        if settle:
+            await self.pipeline.settle()
 
     async def feed(self, update: Update) -> None:
-        await self.app.process_update(update)
+        """Deliver an update the way polling does (stored first), then let everything settle."""
+        await self.pipeline.receive([update])
+        await self.pipeline.settle()
 
 
 class BotFactory:

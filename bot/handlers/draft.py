@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InputFile
-
 from bot.handlers.turn import Turn, private_turn
-from bot.outbox.draft import MAX_UPLOAD_BYTES, build_archive, build_draft, has_content, send_draft
 
 FIRST_YEAR = 2000
 
@@ -30,19 +27,13 @@ async def draft_command(turn: Turn) -> None:
     today = turn.now.astimezone(turn.zone).date()
     parsed = _parse(turn.context.args or [], today.year)
     if parsed is None:
-        await turn.reply(turn.tr("draft.usage", year=today.year))
+        turn.reply(turn.tr("draft.usage", year=today.year))
         return
     year, include_private = parsed
     if year > today.year or year < FIRST_YEAR:
-        await turn.reply(turn.tr("draft.bad_year", year=year))
+        turn.reply(turn.tr("draft.bad_year", year=year))
         return
-    draft, _ = await build_draft(
-        turn.session, turn.user, year, turn.now, include_private=include_private
-    )
-    if not has_content(draft.numbers):
-        await turn.reply(turn.tr("draft.empty", year=year))
-        return
-    await send_draft(turn.context.bot, turn.user, draft)
+    turn.out.task("draft", year=year, include_private=include_private)
 
 
 @private_turn()
@@ -53,24 +44,8 @@ async def on_draft_button(turn: Turn) -> None:
     assert query.data is not None
     parts = query.data.split(":")
     if len(parts) != 4 or not parts[2].isdigit() or parts[3] not in ("0", "1"):
-        await turn.reply(turn.tr("error.stale_button"))
+        turn.reply(turn.tr("error.stale_button"))
         return
     year, include_private = int(parts[2]), parts[3] == "1"
-    await turn.reply(turn.tr("draft.zip_preparing"))
-    _, journal = await build_draft(
-        turn.session, turn.user, year, turn.now, include_private=include_private
-    )
-    archive = await build_archive(
-        turn.context.bot, turn.user, journal, year, turn.now, include_private=include_private
-    )
-    if len(archive.content) > MAX_UPLOAD_BYTES:
-        await turn.reply(turn.tr("draft.zip_too_big"))
-        return
-    caption = turn.tr.n("draft.zip_caption", archive.photos)
-    if archive.missing:
-        caption += "\n" + turn.tr("draft.zip_missing", weeks=", ".join(archive.missing[:20]))
-    await turn.context.bot.send_document(
-        turn.user.chat_id,
-        InputFile(archive.content, filename=f"review-{year}.zip"),
-        caption=caption[:1024],
-    )
+    turn.reply(turn.tr("draft.zip_preparing"))
+    turn.out.task("draft_zip", year=year, include_private=include_private)

@@ -27,7 +27,7 @@ def _years(turn: Turn) -> tuple[int, int]:
 async def goals_command(turn: Turn) -> None:
     """List this year's and next year's goals with buttons to add, edit and mark done."""
     await users.set_state(turn.session, turn.user, None)
-    await turn.reply(*await render(turn))
+    turn.reply(*await render(turn))
 
 
 async def render(turn: Turn, *, notice: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
@@ -80,7 +80,7 @@ async def on_goals_button(turn: Turn) -> None:
     _, action, value = (*query.data.split(":", 2), "")[:3]
     if action == "finish":
         await users.set_state(turn.session, turn.user, None)
-        await turn.reply(*await render(turn, notice=turn.tr("settings.saved")))
+        turn.reply(*await render(turn, notice=turn.tr("settings.saved")))
         return
     if action == "add" and value.isdigit() and int(value) in _years(turn):
         await ask_for_goals(turn, int(value))
@@ -89,18 +89,18 @@ async def on_goals_button(turn: Turn) -> None:
         await store.goal_by_id(turn.session, turn.user.id, int(value)) if value.isdigit() else None
     )
     if goal is None:
-        await turn.reply(turn.tr("error.stale_button"))
+        turn.reply(turn.tr("error.stale_button"))
         return
     if action == "done":
         goal.done = not goal.done
         goal.done_at = turn.now if goal.done else None
         await turn.session.flush()
-        await turn.edit_or_reply(*await render(turn))
+        turn.edit_or_reply(*await render(turn))
     elif action == "edit":
         await users.set_state(turn.session, turn.user, EDIT_GOAL, {"goal_id": goal.id})
-        await turn.reply(turn.tr("goals.ask_edit", text=goal.text))
+        turn.reply(turn.tr("goals.ask_edit", text=goal.text))
     else:
-        await turn.reply(turn.tr("error.stale_button"))
+        turn.reply(turn.tr("error.stale_button"))
 
 
 async def ask_for_goals(turn: Turn, year: int) -> None:
@@ -109,14 +109,14 @@ async def ask_for_goals(turn: Turn, year: int) -> None:
     done = InlineKeyboardMarkup(
         [[InlineKeyboardButton(turn.tr.plain("goals.done_button"), callback_data="goal:finish")]]
     )
-    await turn.reply(turn.tr("goals.ask", year=year, limit=MAX_GOAL_CHARS), done)
+    turn.reply(turn.tr("goals.ask", year=year, limit=MAX_GOAL_CHARS), done)
 
 
 async def handle_goal_text(turn: Turn, text: str) -> None:
     """A message while we collect or edit goals."""
     text = text.strip()
     if not text or len(text) > MAX_GOAL_CHARS:
-        await turn.reply(turn.tr("goals.bad_text", limit=MAX_GOAL_CHARS))
+        turn.reply(turn.tr("goals.bad_text", limit=MAX_GOAL_CHARS))
         return
     data = turn.user.state_data or {}
     if turn.user.state == EDIT_GOAL:
@@ -128,11 +128,11 @@ async def handle_goal_text(turn: Turn, text: str) -> None:
         )
         await users.set_state(turn.session, turn.user, None)
         if goal is None:
-            await turn.reply(turn.tr("error.stale_button"))
+            turn.reply(turn.tr("error.stale_button"))
             return
         goal.text = text
         await turn.session.flush()
-        await turn.reply(*await render(turn, notice=turn.tr("settings.saved")))
+        turn.reply(*await render(turn, notice=turn.tr("settings.saved")))
         return
     year = data.get("year")
     if not isinstance(year, int):
@@ -140,12 +140,12 @@ async def handle_goal_text(turn: Turn, text: str) -> None:
         return
     existing = await store.goals_of(turn.session, turn.user.id, year)
     if len(existing) >= MAX_GOALS_PER_YEAR:
-        await turn.reply(turn.tr("goals.too_many", limit=MAX_GOALS_PER_YEAR))
+        turn.reply(turn.tr("goals.too_many", limit=MAX_GOALS_PER_YEAR))
         return
     added = await store.add_goal(turn.session, turn.user.id, year, text, turn.now)
     done = InlineKeyboardMarkup(
         [[InlineKeyboardButton(turn.tr.plain("goals.done_button"), callback_data="goal:finish")]]
     )
-    await turn.reply(
+    turn.reply(
         turn.tr("goals.added", n=added.position + 1, year=year, text=preview(text, 60)), done
     )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ReactionTypeEmoji
-
 from bot.handlers import goals, questions, review, setup
 from bot.handlers.content import Content, content_of, edited_text
 from bot.handlers.turn import Turn, private_turn
@@ -13,6 +11,7 @@ from bot.storage import entries
 
 log = logging.getLogger(__name__)
 EDIT_REACTION = "✍"
+SAVED_REACTION = "👌"
 
 
 @private_turn()
@@ -22,7 +21,7 @@ async def note_command(turn: Turn) -> None:
     assert message is not None
     content = content_of(message)
     if content is None or not (content.text or "").strip():
-        await turn.reply(turn.tr("note.usage"))
+        turn.reply(turn.tr("note.usage"))
         return
     await save_note(turn, content)
 
@@ -34,7 +33,7 @@ async def on_message(turn: Turn) -> None:
     assert message is not None
     content = content_of(message)
     if content is None:
-        await turn.reply(turn.tr("unsupported.kind"))
+        turn.reply(turn.tr("unsupported.kind"))
         return
     state = turn.user.state
     if state == setup.ASK_TIMEZONE and content.text is not None and message.text is not None:
@@ -55,7 +54,7 @@ async def save_note(turn: Turn, content: Content) -> None:
     message = turn.message
     assert message is not None
     week = turn.current_week
-    await entries.add_entry(
+    entry = await entries.add_entry(
         turn.session,
         user_id=turn.user.id,
         week=week.key,
@@ -69,8 +68,11 @@ async def save_note(turn: Turn, content: Content) -> None:
         duration=content.duration,
     )
     log.info("note_saved", extra={"user": turn.user.id, "week": week.key, "kind": content.kind})
-    key = "note.saved" if turn.user.onboarded else "note.saved_finish_setup"
-    await turn.reply(turn.tr(key, week=week.week))
+    # The reaction acknowledges every note; the first of the week also says where notes go.
+    turn.out.react(message.message_id, SAVED_REACTION)
+    if not await entries.has_earlier_note(turn.session, turn.user.id, week.key, entry.id):
+        key = "note.saved" if turn.user.onboarded else "note.saved_finish_setup"
+        turn.reply(turn.tr(key, week=week.week))
 
 
 @private_turn(create=False)
@@ -88,8 +90,4 @@ async def on_edit(turn: Turn) -> None:
     if entry is None:
         return  # an edit of something we never stored (a command, a time zone answer)
     log.info("entry_edited", extra={"user": turn.user.id, "entry": entry.id})
-    await turn.context.bot.set_message_reaction(
-        chat_id=message.chat_id,
-        message_id=message.message_id,
-        reaction=[ReactionTypeEmoji(EDIT_REACTION)],
-    )
+    turn.out.react(message.message_id, EDIT_REACTION)

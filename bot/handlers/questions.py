@@ -33,7 +33,7 @@ async def questions_command(turn: Turn) -> None:
     """Show the weekly questions with buttons to change them."""
     await users.set_state(turn.session, turn.user, None)
     rows = await store.user_questions(turn.session, turn.user.id)
-    await turn.reply(*render(turn.tr, rows))
+    turn.reply(*render(turn.tr, rows))
 
 
 @private_turn()
@@ -51,10 +51,10 @@ async def on_questions_button(turn: Turn) -> None:
         store.move(rows, value, -1 if action == "up" else 1)
     elif action == "add":
         if len(rows) >= MAX_QUESTIONS:
-            await turn.reply(turn.tr("questions.too_many", limit=MAX_QUESTIONS))
+            turn.reply(turn.tr("questions.too_many", limit=MAX_QUESTIONS))
             return
         await users.set_state(turn.session, turn.user, ASK_QUESTION)
-        await turn.reply(turn.tr("questions.ask_text", limit=MAX_QUESTION_CHARS))
+        turn.reply(turn.tr("questions.ask_text", limit=MAX_QUESTION_CHARS))
         return
     elif (
         action == "sec"
@@ -63,25 +63,25 @@ async def on_questions_button(turn: Turn) -> None:
     ):
         text = (turn.user.state_data or {}).get("text")
         if not isinstance(text, str):
-            await turn.reply(turn.tr("error.stale_button"))
+            turn.reply(turn.tr("error.stale_button"))
             return
         await store.add_custom(turn.session, turn.user.id, text, Section(value))
         await users.set_state(turn.session, turn.user, None)
         rows = await store.user_questions(turn.session, turn.user.id)
-        await turn.edit_or_reply(*render(turn.tr, rows, saved=True))
+        turn.edit_or_reply(*render(turn.tr, rows, saved=True))
         return
     else:
-        await turn.reply(turn.tr("error.stale_button"))
+        turn.reply(turn.tr("error.stale_button"))
         return
     await turn.session.flush()
-    await turn.edit_or_reply(*render(turn.tr, rows))
+    turn.edit_or_reply(*render(turn.tr, rows))
 
 
 async def handle_question_text(turn: Turn, text: str) -> None:
     """The user typed the wording of their own question: ask which section it feeds."""
     text = " ".join(text.split())
     if not text or len(text) > MAX_QUESTION_CHARS:
-        await turn.reply(turn.tr("questions.bad_text", limit=MAX_QUESTION_CHARS))
+        turn.reply(turn.tr("questions.bad_text", limit=MAX_QUESTION_CHARS))
         return
     await users.set_state(turn.session, turn.user, ASK_QUESTION, {"text": text})
     buttons = [
@@ -92,7 +92,7 @@ async def handle_question_text(turn: Turn, text: str) -> None:
         ]
         for s in CUSTOM_SECTIONS
     ]
-    await turn.reply(turn.tr("questions.ask_section", text=text), InlineKeyboardMarkup(buttons))
+    turn.reply(turn.tr("questions.ask_section", text=text), InlineKeyboardMarkup(buttons))
 
 
 def _label(tr: Translator, row: UserQuestion) -> str:

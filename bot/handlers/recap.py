@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.handlers.turn import Turn, private_turn
-from bot.outbox.recap import build_recap, send_recap
 from bot.reports.months import MonthError, parse_month
 from bot.reports.stats import month_name
 
@@ -14,12 +13,9 @@ async def recap_command(turn: Turn) -> None:
     today = turn.now.astimezone(turn.zone).date()
     choice = parse_month(" ".join(turn.context.args or []), today)
     if isinstance(choice, MonthError):
-        await turn.reply(turn.tr(f"report.month.{choice.reason.value}"))
+        turn.reply(turn.tr(f"report.month.{choice.reason.value}"))
         return
     if choice.defaulted_to_last:
         month = month_name(choice.year, choice.month, turn.user.language)
-        await turn.reply(turn.tr("report.month.defaulted", month=month))
-    recap, chart_weeks = await build_recap(
-        turn.session, turn.user, choice.year, choice.month, turn.now
-    )
-    await send_recap(turn.context.bot, turn.user, recap, chart_weeks)
+        turn.reply(turn.tr("report.month.defaulted", month=month))
+    turn.out.task("recap", year=choice.year, month=choice.month)

@@ -7,12 +7,10 @@ messages can therefore never end up split across two questions.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dtm
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest
 
 from bot.domain.journal import ReviewStatus
 from bot.domain.schedule import review_week
@@ -21,6 +19,7 @@ from bot.handlers import goals
 from bot.handlers.content import Content
 from bot.handlers.turn import Turn, private_turn
 from bot.i18n import Safe
+from bot.pipeline.outgoing import target_json, target_of
 from bot.review import flow, messages
 from bot.storage import entries, reviews, users
 from bot.storage.models import Review
@@ -38,7 +37,7 @@ MAX_WEEKS_BACK = 60
 async def review_command(turn: Turn) -> None:
     """/review [last | 2026-W46]: open this week's review, or a past week's."""
     if not turn.user.onboarded:
-        await turn.reply(turn.tr("settings.finish_setup_first"))
+        turn.reply(turn.tr("settings.finish_setup_first"))
         return
     args = turn.context.args or []
     this_week = review_week(turn.now, turn.zone.key)
@@ -53,13 +52,13 @@ async def review_command(turn: Turn) -> None:
         except ValueError:
             week = None
     if week is None:
-        await turn.reply(turn.tr("review.usage", example=this_week.previous().key))
+        turn.reply(turn.tr("review.usage", example=this_week.previous().key))
         return
     if week > turn.current_week:
-        await turn.reply(turn.tr("review.future", week=week.key))
+        turn.reply(turn.tr("review.future", week=week.key))
         return
     if week < turn.current_week.shift(-MAX_WEEKS_BACK):
-        await turn.reply(turn.tr("review.too_old", week=week.key))
+        turn.reply(turn.tr("review.too_old", week=week.key))
         return
     await open_review(turn, week)
 
@@ -70,7 +69,7 @@ async def open_review(turn: Turn, week: IsoWeek) -> None:
     if review is None:
         keys = await flow.plan(turn.session, turn.user, week)
         if not keys:
-            await turn.reply(turn.tr("review.no_questions"))
+            turn.reply(turn.tr("review.no_questions"))
             return
         review = await reviews.claim_review(
             turn.session,
@@ -97,8 +96,8 @@ async def _start(turn: Turn, review: Review) -> None:
     if review.position == 0 and not await reviews.answers_of(turn.session, review.id):
         week = IsoWeek.parse(review.week)
         title = Safe(messages.week_title(turn.tr, week))
-        await turn.reply(turn.tr.n("review.starting", len(review.question_keys), title=title))
-    await flow.send_question(turn.session, turn.context.bot, turn.user, review)
+        turn.reply(turn.tr.n("review.starting", len(review.question_keys), title=title))
+    await flow.send_question(turn.session, turn.out, turn.user, review)
 
 
 # ---------------------------------------------------------------- buttons
@@ -118,7 +117,7 @@ async def on_review_button(turn: Turn) -> None:
         return
     review = await reviews.review_by_id(turn.session, turn.user.id, ids[0]) if ids else None
     if review is None:
-        await turn.reply(turn.tr("error.stale_review_button"))
+        turn.reply(turn.tr("error.stale_review_button"))
         return
     if action == "start" or action == "reopen":
         if action == "reopen" and review.status == ReviewStatus.COMPLETED:
@@ -132,7 +131,7 @@ async def on_review_button(turn: Turn) -> None:
         await _skip_week(turn, review)
     elif action in ("next", "skip", "rate") and len(ids) >= 2:
         if review.status != ReviewStatus.IN_PROGRESS or ids[1] != review.position:
-            await turn.reply(turn.tr("error.stale_review_button"))
+            turn.reply(turn.tr("error.stale_review_button"))
             return
         if action == "rate" and len(ids) == 3 and 1 <= ids[2] <= 5:
             await _rate(turn, review, ids[2])
@@ -140,12 +139,12 @@ async def on_review_button(turn: Turn) -> None:
             await _clear_keyboard(turn)
             await _advance(turn, review, skip=action == "skip")
     else:
-        await turn.reply(turn.tr("error.stale_review_button"))
+        turn.reply(turn.tr("error.stale_review_button"))
 
 
 async def _snooze(turn: Turn, review: Review, when: str) -> None:
     if review.status not in (ReviewStatus.PROMPTED, ReviewStatus.SNOOZED, ReviewStatus.CLAIMED):
-        await turn.reply(turn.tr("error.stale_review_button"))
+        turn.reply(turn.tr("error.stale_review_button"))
         return
     until = flow.snooze_until(turn.user, turn.now, when)
     review.status = ReviewStatus.SNOOZED.value
@@ -153,7 +152,7 @@ async def _snooze(turn: Turn, review: Review, when: str) -> None:
     # A snoozed prompt may run past the usual deadline; give it a day after the wake-up.
     review.deadline_at = max(review.deadline_at, until + dtm.timedelta(days=1))
     local = until.astimezone(turn.zone)
-    await turn.edit_or_reply(
+    turn.edit_or_reply(
         turn.tr(
             "review.snoozed",
             time=local.strftime("%H:%M"),
@@ -164,12 +163,12 @@ async def _snooze(turn: Turn, review: Review, when: str) -> None:
 
 async def _skip_week(turn: Turn, review: Review) -> None:
     if review.status in (ReviewStatus.COMPLETED, ReviewStatus.IN_PROGRESS):
-        await turn.reply(turn.tr("error.stale_review_button"))
+        turn.reply(turn.tr("error.stale_review_button"))
         return
     review.status = ReviewStatus.SKIPPED.value
     review.wake_at = None
     review.finished_at = turn.now
-    await turn.edit_or_reply(turn.tr("review.week_skipped", week=IsoWeek.parse(review.week).week))
+    turn.edit_or_reply(turn.tr("review.week_skipped", week=IsoWeek.parse(review.week).week))
 
 
 async def _rate(turn: Turn, review: Review, rating: int) -> None:
@@ -193,7 +192,7 @@ async def _advance(turn: Turn, review: Review, *, skip: bool) -> None:
     if review.position >= len(review.question_keys):
         await _finish(turn, review)
         return
-    await flow.send_question(turn.session, turn.context.bot, turn.user, review)
+    await flow.send_question(turn.session, turn.out, turn.user, review)
 
 
 async def _finish(turn: Turn, review: Review) -> None:
@@ -218,13 +217,13 @@ async def _send_summary(turn: Turn, review: Review, *, again: bool = False) -> N
         )
         rows = keyboard.inline_keyboard if keyboard is not None else ()
         keyboard = InlineKeyboardMarkup([*rows, [reopen]])
-    await turn.reply(text, keyboard)
+    turn.reply(text, keyboard)
 
 
 async def _toggle(turn: Turn, answer_id: int, action: str) -> None:
     answer = await reviews.answer_by_id(turn.session, turn.user.id, answer_id)
     if answer is None:
-        await turn.reply(turn.tr("error.stale_review_button"))
+        turn.reply(turn.tr("error.stale_review_button"))
         return
     if action == "hl":
         answer.highlight = not answer.highlight
@@ -235,7 +234,7 @@ async def _toggle(turn: Turn, answer_id: int, action: str) -> None:
     assert review is not None
     lines = await flow.summary_lines(turn.session, turn.user, review)
     text, keyboard = messages.summary(turn.tr, IsoWeek.parse(review.week), lines)
-    await turn.edit_or_reply(text, keyboard)
+    turn.edit_or_reply(text, keyboard)
 
 
 # ---------------------------------------------------------------- answers
@@ -279,21 +278,17 @@ async def handle_message(turn: Turn, content: Content) -> bool:
 async def _acknowledge(turn: Turn, review: Review, rating: int | None = None) -> None:
     """Replace the previous "Got it · Next" message with one under the latest message."""
     data = dict(turn.user.state_data or {})
-    previous = data.get("ack")
-    if isinstance(previous, int):
-        with contextlib.suppress(BadRequest):  # already gone: nothing to tidy up
-            await turn.context.bot.delete_message(turn.user.chat_id, previous)
-    question = data.pop("question", None)
-    if isinstance(question, int):  # answered: its Skip button would only confuse now
-        with contextlib.suppress(BadRequest):
-            await turn.context.bot.edit_message_reply_markup(
-                chat_id=turn.user.chat_id, message_id=question, reply_markup=None
-            )
+    previous = target_of(data.get("ack"))
+    if previous is not None:  # already gone is fine: the sender drops what cannot be tidied
+        turn.out.delete(previous)
+    question = target_of(data.pop("question", None))
+    if question is not None:  # answered: its Skip button would only confuse now
+        turn.out.edit_keyboard(question, None)
     text, keyboard = messages.ack(
         turn.tr, review.id, review.position, len(review.question_keys), rating=rating
     )
-    sent = await turn.reply(text, keyboard)
-    data.update(review_id=review.id, ack=sent.message_id)
+    sent = turn.reply(text, keyboard)
+    data.update(review_id=review.id, ack=target_json(await turn.out.ref(sent)))
     await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, data)
 
 
@@ -302,7 +297,4 @@ async def _clear_keyboard(turn: Turn) -> None:
     query = turn.update.callback_query
     if query is None or query.message is None:
         return
-    with contextlib.suppress(BadRequest):
-        await turn.context.bot.edit_message_reply_markup(
-            chat_id=turn.user.chat_id, message_id=query.message.message_id, reply_markup=None
-        )
+    turn.out.edit_keyboard(query.message.message_id, None)

@@ -35,10 +35,10 @@ async def start(turn: Turn) -> None:
         user.blocked = False
         reschedule(user, turn.now)
     if user.onboarded:
-        await turn.reply(turn.tr("start.again", summary=settings_summary(turn)))
+        turn.reply(turn.tr("start.again", summary=settings_summary(turn)))
         return
-    await turn.reply(turn.tr("start.welcome"))
-    await turn.reply(
+    turn.reply(turn.tr("start.welcome"))
+    turn.reply(
         turn.tr("onboarding.language"), kb.language_keyboard(ONBOARDING, user.language, turn.tr)
     )
 
@@ -47,10 +47,10 @@ async def start(turn: Turn) -> None:
 async def settings_command(turn: Turn) -> None:
     """Show the settings with buttons to change each one."""
     if not turn.user.onboarded:
-        await turn.reply(turn.tr("settings.finish_setup_first"))
+        turn.reply(turn.tr("settings.finish_setup_first"))
         return
     await users.set_state(turn.session, turn.user, None)
-    await turn.reply(settings_text(turn), settings_keyboard(turn))
+    turn.reply(settings_text(turn), settings_keyboard(turn))
 
 
 @private_turn()
@@ -58,18 +58,18 @@ async def pause(turn: Turn) -> None:
     """Stop weekly prompts until /resume."""
     turn.user.paused = True
     reschedule(turn.user, turn.now)
-    await turn.reply(turn.tr("pause.done"))
+    turn.reply(turn.tr("pause.done"))
 
 
 @private_turn()
 async def resume(turn: Turn) -> None:
     """Restart weekly prompts."""
     if not turn.user.onboarded:
-        await turn.reply(turn.tr("settings.finish_setup_first"))
+        turn.reply(turn.tr("settings.finish_setup_first"))
         return
     turn.user.paused = False
     reschedule(turn.user, turn.now)
-    await turn.reply(turn.tr("resume.done", next=next_prompt_text(turn)))
+    turn.reply(turn.tr("resume.done", next=next_prompt_text(turn)))
 
 
 @private_turn()
@@ -86,7 +86,7 @@ async def on_setup_button(turn: Turn) -> None:
     if field == "lang" and value in LANGUAGES:
         user.language = value
         if flow == ONBOARDING:
-            await turn.edit_or_reply(turn.tr("onboarding.language_set"))
+            turn.edit_or_reply(turn.tr("onboarding.language_set"))
             await _ask_timezone(turn, ONBOARDING)
             return
     elif field == "tz" and (zone := resolve_timezone(value)) is not None:
@@ -95,7 +95,7 @@ async def on_setup_button(turn: Turn) -> None:
     elif field == "day" and value.isdigit() and 0 <= int(value) <= 6:
         user.review_weekday = int(value)
         if flow == ONBOARDING:
-            await turn.edit_or_reply(
+            turn.edit_or_reply(
                 turn.tr("onboarding.hour", day=kb.day_name(user.review_weekday, user.language)),
                 kb.hour_keyboard(ONBOARDING, user.review_hour),
             )
@@ -113,11 +113,11 @@ async def on_setup_button(turn: Turn) -> None:
         user.paused = value == "on"
     else:
         log.warning("unknown_setup_button", extra={"data": query.data})
-        await turn.reply(turn.tr("error.stale_button"))
+        turn.reply(turn.tr("error.stale_button"))
         return
     reschedule(user, turn.now)
     await users.set_state(turn.session, user, None)
-    await turn.edit_or_reply(
+    turn.edit_or_reply(
         turn.tr("settings.saved") + "\n\n" + settings_text(turn), settings_keyboard(turn)
     )
 
@@ -129,7 +129,7 @@ async def handle_timezone_text(turn: Turn, text: str) -> None:
     if zone is None:
         suggestions = suggest_timezones(text)
         key = "timezone.unknown_with_suggestions" if suggestions else "timezone.unknown"
-        await turn.reply(turn.tr(key, text=text[:100]), kb.timezone_keyboard(flow, suggestions))
+        turn.reply(turn.tr(key, text=text[:100]), kb.timezone_keyboard(flow, suggestions))
         return
     await _set_timezone(turn, flow, zone)
 
@@ -140,20 +140,20 @@ async def _set_timezone(turn: Turn, flow: str, zone: str) -> None:
     await users.set_state(turn.session, user, None)
     confirmation = turn.tr("timezone.set", zone=zone, offset=utc_offset_label(zone, turn.now))
     if flow == ONBOARDING and not user.onboarded:
-        await turn.reply(confirmation)
-        await turn.reply(
+        turn.reply(confirmation)
+        turn.reply(
             turn.tr("onboarding.day"),
             kb.weekday_keyboard(ONBOARDING, user.review_weekday, user.language),
         )
         return
     reschedule(user, turn.now)
-    await turn.reply(confirmation + "\n\n" + settings_text(turn), settings_keyboard(turn))
+    turn.reply(confirmation + "\n\n" + settings_text(turn), settings_keyboard(turn))
 
 
 async def _ask_timezone(turn: Turn, flow: str) -> None:
     await users.set_state(turn.session, turn.user, ASK_TIMEZONE, {"flow": flow})
     default = turn.services.settings.default_timezone
-    await turn.reply(turn.tr("onboarding.timezone"), kb.timezone_keyboard(flow, [default]))
+    turn.reply(turn.tr("onboarding.timezone"), kb.timezone_keyboard(flow, [default]))
 
 
 async def _finish_onboarding(turn: Turn) -> None:
@@ -161,7 +161,7 @@ async def _finish_onboarding(turn: Turn) -> None:
     user.onboarded = True
     reschedule(user, turn.now)
     log.info("onboarded", extra={"user": user.id, "zone": user.timezone})
-    await turn.edit_or_reply(turn.tr("onboarding.done", next=next_prompt_text(turn)))
+    turn.edit_or_reply(turn.tr("onboarding.done", next=next_prompt_text(turn)))
 
 
 async def _open_picker(turn: Turn, field: str) -> None:
@@ -179,13 +179,13 @@ async def _open_picker(turn: Turn, field: str) -> None:
         ),
     }
     if field == "tz":
-        await turn.edit_or_reply(tr("settings.pick_timezone"))
+        turn.edit_or_reply(tr("settings.pick_timezone"))
         await _ask_timezone(turn, SETTINGS)
     elif field in pickers:
         text, keyboard = pickers[field]
-        await turn.edit_or_reply(text, keyboard)
+        turn.edit_or_reply(text, keyboard)
     else:
-        await turn.reply(tr("error.stale_button"))
+        turn.reply(tr("error.stale_button"))
 
 
 def next_prompt_text(turn: Turn) -> str:

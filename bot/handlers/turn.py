@@ -1,7 +1,10 @@
 """One incoming update being handled: the user, their language, a DB session and reply helpers.
 
 ``private_turn`` wraps every handler for private chats: it refuses group chats and users outside
-``ALLOWED_USER_IDS`` before anything is stored, loads (or creates) the user and opens a transaction.
+``ALLOWED_USER_IDS`` before anything is stored, and loads (or creates) the user in the
+transaction the pipeline opened for this update (:mod:`bot.pipeline.worker`). Replies are
+outbox rows in that same transaction: they can only reach the user once the data they
+acknowledge is committed.
 """
 
 from __future__ import annotations
@@ -17,14 +20,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.domain.weeks import IsoWeek
 from bot.i18n import Translator, pick_language, translator
+from bot.pipeline.outgoing import Outgoing
+from bot.pipeline.worker import Unit, current_unit
 from bot.services import Services
 from bot.storage import users
-from bot.storage.models import User
+from bot.storage.models import OutboxMessage, User
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,7 @@ class Turn:
     session: AsyncSession
     user: User
     now: dtm.datetime
+    out: Outgoing
 
     @property
     def services(self) -> Services:
@@ -59,38 +64,35 @@ class Turn:
     def message(self) -> Message | None:
         return self.update.effective_message
 
-    async def reply(
+    def reply(
         self, text: str, keyboard: InlineKeyboardMarkup | None = None, **kwargs: Any
-    ) -> Message:
-        """Send HTML ``text`` to the user's chat."""
-        return await self.context.bot.send_message(
-            chat_id=self.user.chat_id, text=text, reply_markup=keyboard, **kwargs
-        )
+    ) -> OutboxMessage:
+        """Send HTML ``text`` to the user's chat once this update's transaction commits."""
+        return self.out.send_message(text, keyboard, **kwargs)
 
-    async def edit_or_reply(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+    def edit_or_reply(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
         """Edit the message whose button was tapped, or send a new one for typed input."""
         query = self.update.callback_query
         if query is not None and query.message is not None:
-            try:
-                await self.context.bot.edit_message_text(
-                    chat_id=self.user.chat_id,
-                    message_id=query.message.message_id,
-                    text=text,
-                    reply_markup=keyboard,
-                )
-            except BadRequest as exc:
-                if "not modified" not in exc.message:  # a tap that changed nothing is fine
-                    raise
+            self.out.edit_text(query.message.message_id, text, keyboard)
         else:
-            await self.reply(text, keyboard)
+            self.reply(text, keyboard)
 
 
 TurnHandler = Callable[[Turn], Coroutine[Any, Any, None]]
 PTBHandler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
+def unit_of_update() -> Unit:
+    """The pipeline's transaction for the update being handled."""
+    unit = current_unit()
+    if unit is None:
+        raise RuntimeError("handlers run only inside the pipeline (bot.pipeline.worker)")
+    return unit
+
+
 def private_turn(*, create: bool = True) -> Callable[[TurnHandler], PTBHandler]:
-    """Decorate a handler so it runs only for allowed users in private chats, in a transaction."""
+    """Decorate a handler so it runs only for allowed users in private chats."""
 
     def decorate(handler: TurnHandler) -> PTBHandler:
         @functools.wraps(handler)
@@ -98,46 +100,46 @@ def private_turn(*, create: bool = True) -> Callable[[TurnHandler], PTBHandler]:
             chat, sender = update.effective_chat, update.effective_user
             if chat is None or sender is None:
                 return
+            unit = unit_of_update()
+            out = unit.out(chat.id, sender.id if chat.type == ChatType.PRIVATE else None)
             language = pick_language(sender.language_code)
             if update.callback_query is not None:
-                await update.callback_query.answer()
+                out.answer_callback(update.callback_query.id)
             if chat.type != ChatType.PRIVATE:
-                await _refuse_group(update, context, language)
+                _refuse_group(update, out, language)
                 return
             services = context.services
             if not services.settings.is_allowed(sender.id):
                 log.info("refused_not_allowed", extra={"user": sender.id})
-                await context.bot.send_message(chat.id, translator(language)("refused.not_allowed"))
+                out.send_message(translator(language)("refused.not_allowed"))
                 return
-            now = services.clock.now()
-            async with services.transaction() as session:
-                user = await users.get_user(session, sender.id)
-                if user is None:
-                    if not create:
-                        return
-                    user = await users.create_user(
-                        session, user_id=sender.id, chat_id=chat.id, language=language, now=now
-                    )
-                    log.info("user_created", extra={"user": sender.id, "lang": language})
-                user.chat_id = chat.id
-                user.last_seen_at = now
-                if user.dormant:
-                    user.dormant = False  # they are back: prompts resume
-                await handler(Turn(update, context, session, user, now))
-                user.updated_at = now
+            now = unit.now
+            session = unit.session
+            user = await users.get_user(session, sender.id)
+            if user is None:
+                if not create:
+                    return
+                user = await users.create_user(
+                    session, user_id=sender.id, chat_id=chat.id, language=language, now=now
+                )
+                log.info("user_created", extra={"user": sender.id, "lang": language})
+            user.chat_id = chat.id
+            user.last_seen_at = now
+            if user.dormant:
+                user.dormant = False  # they are back: prompts resume
+            await handler(Turn(update, context, session, user, now, out))
+            user.updated_at = now
 
         return wrapper
 
     return decorate
 
 
-async def _refuse_group(update: Update, context: BotContext, language: str) -> None:
+def _refuse_group(update: Update, out: Outgoing, language: str) -> None:
     """In groups the bot stores nothing and only answers commands, pointing to a private chat."""
     message = update.effective_message
     if update.callback_query is None and (
         message is None or not (message.text or "").startswith("/")
     ):
         return
-    chat = update.effective_chat
-    assert chat is not None
-    await context.bot.send_message(chat.id, translator(language)("refused.group"))
+    out.send_message(translator(language)("refused.group"))

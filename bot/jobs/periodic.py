@@ -2,7 +2,8 @@
 
 Like the weekly prompts, due times live in the database (``next_recap_at``,
 ``next_draft_at``); a compare-and-set moves them on and a (user, kind, period) delivery row is
-claimed before sending, so a restart or a second process never sends twice.
+claimed in the transaction that also queues the ``recap`` or ``draft`` task, so a restart or a
+second process never sends twice. The tasks compose and send outside any transaction.
 """
 
 from __future__ import annotations
@@ -15,19 +16,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
-from telegram import Bot
 
-from bot.jobs.delivery import Outcome, attempt
-from bot.outbox.draft import build_draft, has_content, send_draft
-from bot.outbox.recap import build_recap, send_recap
+from bot.pipeline.outgoing import Outgoing
 from bot.scheduling import next_draft_after, next_recap_after
 from bot.services import Services
-from bot.storage import deliveries, users
+from bot.storage import deliveries, inbox, outbox, users
 from bot.storage.models import User
 
 log = logging.getLogger(__name__)
 BATCH = 200
 DRAFT_GRACE = dtm.timedelta(days=31)  # a draft missed while down still goes out
+KEEP_HANDLED = dtm.timedelta(days=2)  # handled updates: long enough to spot redeliveries
+KEEP_SENT = dtm.timedelta(days=7)  # sent messages stay editable (a review's buttons) this long
 
 
 def _previous_month(local: dtm.date) -> tuple[int, int]:
@@ -86,8 +86,8 @@ def _next_draft(user: User, slot: dtm.datetime) -> dtm.datetime:
     return next_draft_after(slot, user.draft_day, user.review_hour, user.timezone)
 
 
-async def run_recaps(services: Services, bot: Bot) -> None:
-    """Send last month's recap to everyone whose 1st-of-the-month hour has come."""
+async def run_recaps(services: Services) -> None:
+    """Queue last month's recap for everyone whose 1st-of-the-month hour has come."""
     now = services.clock.now()
     for user_id in await _due_user_ids(services, User.next_recap_at, now):
         async with services.transaction() as session:
@@ -103,18 +103,13 @@ async def run_recaps(services: Services, bot: Bot) -> None:
             period = f"{year}-{month:02d}"
             if not await deliveries.claim(session, user_id, "recap", period, now):
                 continue
-            recap, chart_weeks = await build_recap(session, user, year, month, now)
-        if recap.is_empty:
-            log.info("recap_skipped_empty", extra={"user": user_id, "month": period})
-            continue
-        outcome, _ = await attempt(
-            send_recap(bot, user, recap, chart_weeks), user_id=user_id, what="recap"
-        )
-        await _after_send(services, user_id, "recap", period, outcome)
+            out = Outgoing(session, user.chat_id, now, user.id)
+            out.task("recap", year=year, month=month, automatic=True)
+        log.info("recap_queued", extra={"user": user_id, "period": period})
 
 
-async def run_drafts(services: Services, bot: Bot) -> None:
-    """Send the year's draft on the user's December day, once, if the year has answers."""
+async def run_drafts(services: Services) -> None:
+    """Queue the year's draft on the user's December day, once."""
     now = services.clock.now()
     for user_id in await _due_user_ids(services, User.next_draft_at, now):
         async with services.transaction() as session:
@@ -129,30 +124,14 @@ async def run_drafts(services: Services, bot: Bot) -> None:
             period = str(year)
             if not await deliveries.claim(session, user_id, "draft", period, now):
                 continue
-            draft, _ = await build_draft(session, user, year, now)
-        if not has_content(draft.numbers):
-            log.info("draft_skipped_empty", extra={"user": user_id, "year": period})
-            continue
-        outcome, _ = await attempt(send_draft(bot, user, draft), user_id=user_id, what="draft")
-        await _after_send(services, user_id, "draft", period, outcome)
+            out = Outgoing(session, user.chat_id, now, user.id)
+            out.task("draft", year=year, include_private=False, automatic=True)
+        log.info("draft_queued", extra={"user": user_id, "year": period})
 
 
-async def _after_send(
-    services: Services, user_id: int, kind: str, period: str, outcome: Outcome
-) -> None:
+async def tidy(services: Services) -> None:
+    """Forget handled updates and sent messages that nothing refers to any more."""
+    now = services.clock.now()
     async with services.transaction() as session:
-        if outcome is Outcome.BLOCKED:
-            user = await users.get_user(session, user_id)
-            if user is not None:
-                user.blocked = True
-                user.next_due_at = user.next_recap_at = user.next_draft_at = None
-        elif outcome is Outcome.RETRY:
-            # Let a later tick try again: forget the claim and bring the due time back.
-            await deliveries.release(session, user_id, kind, period)
-            column = User.next_recap_at if kind == "recap" else User.next_draft_at
-            await session.execute(
-                update(User)
-                .where(User.id == user_id)
-                .values({column: services.clock.now() + dtm.timedelta(minutes=5)})
-            )
-    log.info(f"{kind}_{outcome.value}", extra={"user": user_id, "period": period})
+        await inbox.purge(session, now - KEEP_HANDLED)
+        await outbox.purge(session, now - KEEP_SENT)

@@ -10,12 +10,12 @@ import datetime as dtm
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, Message
 
 from bot.domain.journal import MessageKind
 from bot.domain.questions import GOAL_CHECKIN_PREFIX, Kind, Question, Section
 from bot.domain.weeks import IsoWeek
 from bot.i18n import translator
+from bot.pipeline.outgoing import Outgoing, target_json
 from bot.reports.stats import month_of, weeks_of_month
 from bot.review import messages
 from bot.storage import goals as goal_store
@@ -82,9 +82,10 @@ def snooze_until(user: User, now: dtm.datetime, when: str) -> dtm.datetime:
     return target.astimezone(dtm.UTC)
 
 
-async def send_prompt(
-    bot: Bot, user: User, review: Review, now: dtm.datetime, *, reminder: bool = False
-) -> Message:
+def send_prompt(
+    out: Outgoing, user: User, review: Review, now: dtm.datetime, *, reminder: bool = False
+) -> None:
+    """The weekly prompt (or its reminder), written to the outbox."""
     tr = translator(user.language)
     text, keyboard = messages.prompt(
         tr,
@@ -94,18 +95,18 @@ async def send_prompt(
         evening=evening_available(user, now),
         reminder=reminder,
     )
-    return await bot.send_message(user.chat_id, text, reply_markup=keyboard)
+    out.send_message(text, keyboard)
 
 
-async def send_question(session: AsyncSession, bot: Bot, user: User, review: Review) -> None:
+async def send_question(session: AsyncSession, out: Outgoing, user: User, review: Review) -> None:
     """Send the open question and remember it in the conversation state (for tidying its Skip)."""
     tr = translator(user.language)
     q = await question_at(session, user, review, review.position)
     text, keyboard = messages.question(tr, q, review.id, review.position, len(review.question_keys))
-    sent = await bot.send_message(user.chat_id, text, reply_markup=keyboard)
+    sent = out.send_message(text, keyboard)
     data: dict[str, object] = {"review_id": review.id}
     if q.kind is not Kind.ENERGY:  # the 1-5 buttons stay usable after a note
-        data["question"] = sent.message_id
+        data["question"] = target_json(await out.ref(sent))
     user.state, user.state_data = REVIEW_STATE, data
     await session.flush()
 

@@ -21,13 +21,33 @@ class DatabaseError(Exception):
     """The database cannot be used (bad URL, unreachable path); the message says why."""
 
 
+WRITER = "review_bot_writer"
+"""Execution option for the bot's write sessions: on SQLite they begin with the write lock."""
+
+
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver must not open transactions behind SQLAlchemy's back: ``_begin`` does it.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _begin(connection: Any) -> None:
+    """The bot's writes take SQLite's write lock when they begin (``BEGIN IMMEDIATE``), so two
+    writers queue on ``busy_timeout`` instead of failing when a read turns into a write;
+    everything else begins a plain (deferred) transaction, and AUTOCOMMIT none at all."""
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITER) else "BEGIN")
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -71,8 +91,14 @@ def create_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _begin)
     return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def writer_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for the bot's writes: on SQLite they take the write lock as they begin."""
+    return async_sessionmaker(engine.execution_options(**{WRITER: True}), expire_on_commit=False)

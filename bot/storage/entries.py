@@ -70,6 +70,21 @@ async def apply_edit(
     return entry
 
 
+async def has_earlier_note(session: AsyncSession, user_id: int, week: str, entry_id: int) -> bool:
+    """Whether the user kept another note this week before ``entry_id``."""
+    found = await session.scalar(
+        select(Entry.id)
+        .where(
+            Entry.user_id == user_id,
+            Entry.week == week,
+            Entry.answer_id.is_(None),
+            Entry.id < entry_id,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def count_entries(session: AsyncSession, user_id: int) -> int:
     from sqlalchemy import func
 

@@ -43,6 +43,11 @@ class Base(DeclarativeBase):
     }
 
 
+PIPELINE_TABLES = frozenset({"inbox_updates", "outbox_messages", "service_state"})
+"""Tables of the message pipeline, not of one user: ``/delete`` clears a chat's rows in the
+first two by chat id (see :mod:`bot.storage.inbox` and :mod:`bot.storage.outbox`)."""
+
+
 def _user_fk() -> Any:
     return mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
@@ -193,3 +198,60 @@ class Delivery(Base):
     kind: Mapped[str] = mapped_column(String(16))
     period: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dtm.datetime]
+
+
+class InboxUpdate(Base):
+    """An update as Telegram sent it, stored before it is confirmed (by offset or webhook 200).
+
+    ``chat_key`` orders handling: one chat's updates are handled one at a time, in
+    ``update_id`` order. ``payload`` is cleared once the update is handled, so a user's words
+    are not kept twice; a failed update keeps it, so nothing is lost.
+    """
+
+    __tablename__ = "inbox_updates"
+    __table_args__ = (Index("ix_inbox_updates_pending", "processed_at", "chat_key", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_key: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[dtm.datetime]
+    processed_at: Mapped[dtm.datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(200))
+
+
+class OutboxMessage(Base):
+    """A request to Telegram, written in the same transaction as the data it acknowledges.
+
+    The sender sends each chat's rows in ``id`` order, paced, after commit. A sent row keeps
+    only the ``message_id`` it produced (the payload is cleared), so later rows can edit or
+    delete that message by referring to the row (``ref``).
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index("ix_outbox_messages_pending", "sent_at", "chat_id", "id"),
+        {"sqlite_autoincrement": True},  # ids only grow: they order sends and name messages
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    created_at: Mapped[dtm.datetime]
+    not_before: Mapped[dtm.datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[dtm.datetime | None]  # also set when dropped (``error`` says why)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(200))
+
+
+class ServiceState(Base):
+    """Small named values the running service keeps: the polling offset, the last tick."""
+
+    __tablename__ = "service_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dtm.datetime]

@@ -6,6 +6,7 @@ Shared by the export/import, delete and CLI tests of ``tests/data``.
 from __future__ import annotations
 
 import datetime as dtm
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -15,7 +16,7 @@ from bot.domain.questions import Section
 from bot.reports.draft import compile_draft
 from bot.storage import entries, goals, questions, reviews
 from bot.storage.journal import load_journal
-from bot.storage.models import Base, Delivery
+from bot.storage.models import Base, Delivery, InboxUpdate, OutboxMessage
 from tests.conftest import Bot
 from tests.fakes import FakeUser
 from tests.helpers import finish_review, onboard
@@ -126,9 +127,23 @@ async def rows_by_table(bot: Bot, user_id: int | None = None) -> dict[str, int]:
     counts = {}
     async with bot.services.transaction() as session:
         for table in Base.metadata.sorted_tables:
+            if table.name == "service_state":
+                continue
             query = select(func.count()).select_from(table)
-            if user_id is not None:
+            if table.name in PIPELINE_CONTENT:  # the rows there that still hold user content
+                chat, payload = PIPELINE_CONTENT[table.name]
+                query = query.where(payload.is_not(None))
+                if user_id is not None:
+                    query = query.where(chat == user_id)  # private chat id == user id
+            elif user_id is not None:
                 column = table.c.id if table.name == "users" else table.c.user_id
                 query = query.where(column == user_id)
             counts[table.name] = int(await session.scalar(query) or 0)
     return counts
+
+
+PIPELINE_CONTENT: dict[str, tuple[Any, Any]] = {
+    "inbox_updates": (InboxUpdate.chat_key, InboxUpdate.payload),
+    "outbox_messages": (OutboxMessage.chat_id, OutboxMessage.payload),
+}
+"""Pipeline tables, and the columns that say whose chat a row is and whether it holds text."""

@@ -1,7 +1,8 @@
 """A simulated Telegram user who talks to the production ``Application`` through real updates.
 
 :class:`FakeUser` builds the ``Update`` objects Telegram would deliver (messages, photos, voice
-notes, stickers, documents, edits, button taps), feeds them to ``app.process_update`` and reads
+notes, stickers, documents, edits, button taps), delivers them through the application's
+pipeline (stored in the inbox, handled, committed, sent) and reads
 the bot's answers back from :class:`~.telegram_api.FakeBotAPI`. By default an exception raised
 by a handler is re-raised from the user's action, so a crash cannot hide behind PTB's error
 handling; pass ``raise_errors=False`` to test the bot's own error handler instead.
@@ -362,7 +363,13 @@ class FakeUser:
         update = Update.de_json(data, self.app.bot)
         if isinstance(self.app.bot, ExtBot):
             self.app.bot.insert_callback_data(update)
-        await self.app.process_update(update)
+        # Through the production pipeline: stored in the inbox, handled, committed, then sent.
+        pipeline = self.app.bot_data.get("pipeline")
+        if pipeline is None:  # a bare Application (the fake's own tests)
+            await self.app.process_update(update)
+        else:
+            await pipeline.receive([update])
+            await pipeline.settle()
         if self._errors is None:
             return
         raised = [error for source, error in self._errors if source is update]

@@ -1,22 +1,25 @@
-"""Sending a month's recap: the HTML messages, then the energy chart with a caption."""
+"""The ``recap`` task: a month's recap as HTML messages, then the energy chart with a caption."""
 
 from __future__ import annotations
 
 import datetime as dtm
 import logging
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_interval
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, InputFile
+from telegram import InputFile
 
 from bot.domain.journal import WeekView
 from bot.domain.weeks import IsoWeek
 from bot.i18n import translator
+from bot.pipeline.tasks import TaskContext
 from bot.reports.charts import energy_chart_png
 from bot.reports.recap import MonthRecap, build_month_recap
 from bot.reports.recap_html import recap_caption, render_recap
 from bot.reports.stats import weeks_of_month
+from bot.storage import users
 from bot.storage.journal import load_journal
 from bot.storage.models import User
 
@@ -41,10 +44,27 @@ async def build_recap(
     return recap, views
 
 
-async def send_recap(bot: Bot, user: User, recap: MonthRecap, chart_weeks: list[WeekView]) -> None:
+async def run(ctx: TaskContext, params: dict[str, Any]) -> None:
+    """Send the recap of ``params["year"]``-``params["month"]`` (nothing for an empty month
+    when it was not asked for)."""
+    year, month = int(params["year"]), int(params["month"])
+    async with ctx.services.reading() as session:
+        user = await users.get_user(session, ctx.user_id or 0)
+        if user is None:
+            return
+        recap, chart_weeks = await build_recap(session, user, year, month, ctx.now)
+    if recap.is_empty and params.get("automatic"):
+        log.info("recap_skipped_empty", extra={"user": user.id, "month": f"{year}-{month:02d}"})
+        return
+    await send_recap(ctx, user, recap, chart_weeks)
+
+
+async def send_recap(
+    ctx: TaskContext, user: User, recap: MonthRecap, chart_weeks: list[WeekView]
+) -> None:
     """The recap's messages, then the chart (the text stays complete without the picture)."""
     for chunk in render_recap(recap, user.language):
-        await bot.send_message(user.chat_id, chunk)
+        await ctx.send_message(chunk)
     if recap.is_empty or not chart_weeks:
         return
     period = format_interval(
@@ -53,6 +73,4 @@ async def send_recap(bot: Bot, user: User, recap: MonthRecap, chart_weeks: list[
     title = translator(user.language).plain("report.chart.title", period=period)
     png = energy_chart_png(chart_weeks, user.language, title)
     name = f"energy-{recap.year}-{recap.month:02d}.png"
-    await bot.send_photo(
-        user.chat_id, InputFile(png, filename=name), caption=recap_caption(recap, user.language)
-    )
+    await ctx.send_photo(InputFile(png, filename=name), caption=recap_caption(recap, user.language))

@@ -1,4 +1,4 @@
-"""The year-end draft as files: ``review-2026.md``, and a ZIP with the photos and energy chart."""
+"""The ``draft`` and ``draft_zip`` tasks: ``review-2026.md``, and a ZIP with photos and chart."""
 
 from __future__ import annotations
 
@@ -7,18 +7,20 @@ import io
 import logging
 import zipfile
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import TelegramError
 
 from bot.domain.journal import Journal, MessageKind, WeekView
 from bot.i18n import translator
+from bot.pipeline.tasks import TaskContext
 from bot.reports import collect
 from bot.reports.charts import energy_chart_png
 from bot.reports.draft import DraftNumbers, compile_draft, draft_numbers
 from bot.reports.stats import weeks_of_year
+from bot.storage import users
 from bot.storage.journal import load_journal
 from bot.storage.models import User
 
@@ -49,21 +51,16 @@ def has_content(numbers: DraftNumbers) -> bool:
     return numbers.answers > 0 or numbers.notes > 0
 
 
-async def build_draft(
-    session: AsyncSession,
-    user: User,
-    year: int,
-    now: dtm.datetime,
-    *,
-    include_private: bool = False,
-) -> tuple[Draft, Journal]:
-    journal = await load_journal(session, user)
+def compile_for(
+    journal: Journal, user: User, year: int, now: dtm.datetime, *, include_private: bool = False
+) -> Draft:
+    """The draft of ``year`` from a loaded journal (pure: no database, no Telegram)."""
     today = _today(user, now)
     numbers = draft_numbers(journal, year, as_of=today)
     markdown = compile_draft(
         journal, year, user.language, include_private=include_private, generated_on=today
     )
-    return Draft(year, markdown, numbers, include_private), journal
+    return Draft(year, markdown, numbers, include_private)
 
 
 def summary_text(user: User, draft: Draft) -> str:
@@ -109,12 +106,52 @@ def zip_keyboard(user: User, draft: Draft) -> InlineKeyboardMarkup:
     )
 
 
-async def send_draft(bot: Bot, user: User, draft: Draft) -> None:
+async def send_draft(ctx: TaskContext, user: User, draft: Draft) -> None:
     """The Markdown file, then the numbers with the offer of a ZIP including photos."""
     document = InputFile(draft.markdown.encode("utf-8"), filename=draft.filename)
-    await bot.send_document(user.chat_id, document)
-    await bot.send_message(
-        user.chat_id, summary_text(user, draft), reply_markup=zip_keyboard(user, draft)
+    await ctx.send_document(document)
+    await ctx.send_message(summary_text(user, draft), reply_markup=zip_keyboard(user, draft))
+
+
+async def run_draft(ctx: TaskContext, params: dict[str, Any]) -> None:
+    """Compile and send the draft of ``params["year"]``; an empty year gets a short note when
+    the user asked, and nothing when it was the automatic December draft."""
+    year, include_private = int(params["year"]), bool(params.get("include_private"))
+    async with ctx.services.reading() as session:
+        user = await users.get_user(session, ctx.user_id or 0)
+        if user is None:
+            return
+        journal = await load_journal(session, user)
+    draft = compile_for(journal, user, year, ctx.now, include_private=include_private)
+    if not has_content(draft.numbers):
+        if params.get("automatic"):
+            log.info("draft_skipped_empty", extra={"user": user.id, "year": year})
+        else:
+            await ctx.send_message(translator(user.language)("draft.empty", year=year))
+        return
+    await send_draft(ctx, user, draft)
+
+
+async def run_zip(ctx: TaskContext, params: dict[str, Any]) -> None:
+    """Build the ZIP (photos fetched from Telegram, outside any transaction) and send it."""
+    year, include_private = int(params["year"]), bool(params.get("include_private"))
+    async with ctx.services.reading() as session:
+        user = await users.get_user(session, ctx.user_id or 0)
+        if user is None:
+            return
+        journal = await load_journal(session, user)
+    tr = translator(user.language)
+    archive = await build_archive(
+        ctx.bot, user, journal, year, ctx.now, include_private=include_private
+    )
+    if len(archive.content) > MAX_UPLOAD_BYTES:
+        await ctx.send_message(tr("draft.zip_too_big"))
+        return
+    caption = tr.n("draft.zip_caption", archive.photos)
+    if archive.missing:
+        caption += "\n" + tr("draft.zip_missing", weeks=", ".join(archive.missing[:20]))
+    await ctx.send_document(
+        InputFile(archive.content, filename=f"review-{year}.zip"), caption=caption[:1024]
     )
 
 

@@ -1,1 +1,0 @@
-"""Messages composed from stored data and sent to a user: the monthly recap, the year draft."""

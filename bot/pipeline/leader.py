@@ -1,0 +1,97 @@
+"""Which process sends: one at a time, so together they stay under Telegram's bot-wide limit.
+
+The sender holds a lease, a row in ``service_state`` that it renews every few seconds by
+compare-and-set. A replica that dies stops renewing, and another takes over once the lease
+has run out. This works the same on SQLite (one process, which always gets the lease, and a
+second process started by mistake cannot send twice) and on PostgreSQL (replicas).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dtm
+import logging
+import uuid
+
+from sqlalchemy import or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.services import Services
+from bot.storage.models import ServiceState
+
+log = logging.getLogger(__name__)
+LEASE_NAME = "sender_lease"
+LEASE_TTL = dtm.timedelta(seconds=15)
+RENEW_EVERY = 3.0
+
+
+class SenderLease:
+    """This process's claim on being the sender."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.owner = uuid.uuid4().hex
+        self._renewed: dtm.datetime | None = None
+
+    async def hold(self) -> bool:
+        """Take or renew the lease; True while this process holds it.
+
+        A lease renewed less than ``RENEW_EVERY`` ago is trusted without asking the database.
+        """
+        now = self.services.clock.now()
+        if self._renewed is not None and now - self._renewed < dtm.timedelta(seconds=RENEW_EVERY):
+            return True
+        async with self.services.transaction() as session:
+            dialect = session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            await session.execute(
+                insert(ServiceState)
+                .values(name=LEASE_NAME, value=self.owner, updated_at=now)
+                .on_conflict_do_nothing(index_elements=["name"])
+            )
+            taken = await session.execute(
+                update(ServiceState)
+                .where(
+                    ServiceState.name == LEASE_NAME,
+                    or_(
+                        ServiceState.value == self.owner, ServiceState.updated_at < now - LEASE_TTL
+                    ),
+                )
+                .values(value=self.owner, updated_at=now)
+            )
+        held = bool(taken.rowcount)  # type: ignore[attr-defined]
+        self._renewed = now if held else None
+        return held
+
+    async def release(self) -> None:
+        """Give the lease up at shutdown, so another process need not wait for it to run out."""
+        expired = self.services.clock.now() - 2 * LEASE_TTL
+        self._renewed = None
+        async with self.services.transaction() as session:
+            await session.execute(
+                update(ServiceState)
+                .where(ServiceState.name == LEASE_NAME, ServiceState.value == self.owner)
+                .values(updated_at=expired)
+            )
+
+
+async def lead(lease: SenderLease, may_send: asyncio.Event, stop: asyncio.Event) -> None:
+    """Keep ``may_send`` set exactly while this process holds the lease."""
+    while not stop.is_set():
+        try:
+            held = await lease.hold()
+        except Exception as exc:  # a busy database: try again, and stop sending meanwhile
+            log.warning("sender_lease_failed", extra={"reason": type(exc).__name__})
+            held = False
+        if held and not may_send.is_set():
+            log.info("sender_lease_taken")
+            may_send.set()
+        elif not held and may_send.is_set():
+            log.warning("sender_lease_lost")
+            may_send.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=RENEW_EVERY)
+    may_send.clear()
+    with contextlib.suppress(Exception):
+        await lease.release()

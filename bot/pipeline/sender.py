@@ -1,0 +1,340 @@
+"""The one paced sender: every request to Telegram that the bot makes on its own goes here.
+
+It reads the outbox after commit, takes the oldest pending row of each chat (one chat's
+messages keep their order; different chats are sent concurrently), waits for its turn with
+:class:`~bot.pipeline.pacing.Pacer` and sends it. No database transaction is open while it
+waits or sends; the result is written afterwards in a short transaction of its own.
+
+* A 429 pauses all sending for ``retry_after`` and the row goes again (one WARNING line).
+* Timeouts, network errors and 5xx answers retry with growing pauses (up to a minute) for a
+  day; nothing that was stored is rolled back because a send failed.
+* A 400 is dropped with a WARNING (retrying cannot fix the request); "message is not
+  modified" counts as sent. A 403 means the user blocked the bot: their pending rows are
+  dropped and their schedule stops until they send /start again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dtm
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import update
+from telegram import Bot, InlineKeyboardMarkup, ReactionTypeEmoji, ReplyParameters
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.pipeline import tasks
+from bot.pipeline.outgoing import KEEP, TASK, Ref, target_of
+from bot.pipeline.pacing import Pacer, counts_for_chat
+from bot.services import Services
+from bot.storage import outbox
+from bot.storage.errors import is_transient
+from bot.storage.models import OutboxMessage, User
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+MAX_IN_FLIGHT = 64
+GIVE_UP_AFTER = dtm.timedelta(days=1)
+MAX_BACKOFF = 60.0
+RECORD_ATTEMPTS = 8
+SEND_TIMEOUT = 30.0  # a slow answer is awaited rather than sent twice
+BENIGN_BAD_REQUESTS = ("message is not modified",)
+GONE_BAD_REQUESTS = (
+    "message to edit not found",
+    "message to delete not found",
+    "message can't be deleted",
+    "message can't be edited",
+    "query is too old",
+    "message to react not found",
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What became of one row."""
+
+    kind: str  # sent, retry, drop, blocked
+    message_id: int | None = None
+    delay: float = 0.0
+    count: bool = True
+    reason: str = ""
+
+
+class MessageGone(Exception):
+    """The row edits or deletes a message whose sending failed or was forgotten."""
+
+
+def backoff(attempts: int) -> float:
+    return float(min(MAX_BACKOFF, 2 ** min(attempts, 6)))
+
+
+class Sender:
+    """See the module docstring."""
+
+    def __init__(self, bot: Bot, services: Services, pacer: Pacer) -> None:
+        self.bot = bot
+        self.services = services
+        self.pacer = pacer
+        self._busy: set[int] = set()
+        self._running: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._wake = asyncio.Event()
+        self.sent = 0
+        self.floods = 0
+        self.next_ready: float | None = None
+
+    def wake(self) -> None:
+        """New rows were committed: look at the outbox now rather than at the next poll."""
+        self._wake.set()
+
+    @property
+    def idle(self) -> bool:
+        return not self._running
+
+    async def pump(self) -> bool:
+        """Start sending every row whose turn has come; True if anything was started.
+
+        Rows of chats that must still wait for their per-chat slot are left for later;
+        :attr:`next_ready` then says when the first of them may go.
+        """
+        now = self.services.clock.now()
+        async with self.services.reading() as session:
+            rows = await outbox.heads(session, now, BATCH, busy=self._busy)
+            refs = [
+                ref.row_id
+                for row in rows
+                if isinstance(ref := target_of((row.payload or {}).get("target")), Ref)
+            ]
+            resolved = await outbox.message_ids(session, refs)
+        started = False
+        self.next_ready = None
+        for row in rows:
+            if counts_for_chat(row.method) and not self.pacer.chat_ready(row.chat_id):
+                ready = self.pacer.chat_ready_at(row.chat_id)
+                self.next_ready = min(ready, self.next_ready or ready)
+                continue
+            await self._slots.acquire()
+            if row.method != TASK:
+                await self.pacer.turn(row.chat_id, row.method)
+            self._busy.add(row.chat_id)
+            task = asyncio.create_task(self._deliver(row, resolved))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+            started = True
+        return started
+
+    async def run(self, stop: asyncio.Event, may_send: asyncio.Event | None = None) -> None:
+        """Send until ``stop`` is set (only while ``may_send`` is set: the sending replica)."""
+        while not stop.is_set():
+            if may_send is not None and not may_send.is_set():
+                await _wait_any(stop, may_send, seconds=1.0)
+                continue
+            self._wake.clear()
+            try:
+                started = await self.pump()
+            except Exception as exc:
+                log.warning("sender_pass_failed", extra={"reason": _reason(exc)})
+                started = False
+                await _wait_any(stop, seconds=1.0)
+            if not started:
+                pause = 0.25
+                if self.next_ready is not None:
+                    until = self.next_ready - self.services.clock.now().timestamp()
+                    pause = min(pause, max(until, 0.01))
+                await _wait_any(stop, self._wake, seconds=pause)
+        await self.finish()
+
+    async def finish(self) -> None:
+        """Let sends already under way complete and record their results."""
+        while self._running:
+            await asyncio.gather(*list(self._running), return_exceptions=True)
+
+    async def drain(self) -> None:
+        """Send until nothing is pending (tests and shutdown); waits through retries."""
+        for _ in range(100_000):
+            started = await self.pump()
+            if self._running:
+                await asyncio.wait(list(self._running), return_when=asyncio.FIRST_COMPLETED)
+                continue
+            if started:
+                continue
+            now = self.services.clock.now()
+            if self.next_ready is not None:  # a chat waits for its slot: sleep until then
+                await self.services.clock.sleep(max(self.next_ready - now.timestamp(), 0.001))
+                continue
+            async with self.services.reading() as session:
+                due = await outbox.next_due(session)
+            if due is None:
+                return
+            wait = max(
+                (due - now).total_seconds(),
+                self.pacer.flooded_until() - now.timestamp(),
+                0.001,
+            )
+            await self.services.clock.sleep(wait)
+        raise RuntimeError("the outbox did not drain")
+
+    async def _deliver(self, row: OutboxMessage, resolved: dict[int, int]) -> None:
+        try:
+            result = await self._attempt(row, resolved)
+            for attempt in range(RECORD_ATTEMPTS):
+                try:
+                    await self._record(row, result)
+                    break
+                except Exception as exc:  # the database is busy: the send must not repeat
+                    log.warning("send_record_failed", extra={"row": row.id, "reason": _reason(exc)})
+                    await self.services.clock.sleep(backoff(attempt))
+        finally:
+            self._busy.discard(row.chat_id)
+            self._slots.release()
+            self._wake.set()
+
+    async def _attempt(self, row: OutboxMessage, resolved: dict[int, int]) -> Result:
+        try:
+            return Result("sent", message_id=await self._call(row, resolved))
+        except RetryAfter as exc:
+            pause = exc.retry_after
+            seconds = pause if isinstance(pause, int | float) else pause.total_seconds()
+            self.pacer.flood(float(seconds) + 0.5)
+            self.floods += 1
+            log.warning("flood_wait", extra={"method": row.method, "seconds": seconds})
+            return Result("retry", delay=float(seconds) + 0.5, count=False, reason="429")
+        except Forbidden:
+            log.info("user_blocked_bot", extra={"chat": row.chat_id})
+            return Result("blocked", reason="403")
+        except MessageGone:
+            return Result("drop", reason="message gone")
+        except BadRequest as exc:
+            text = exc.message.lower()
+            if any(benign in text for benign in BENIGN_BAD_REQUESTS):
+                return Result("sent")
+            if not any(gone in text for gone in GONE_BAD_REQUESTS):
+                log.warning("send_rejected", extra={"method": row.method, "reason": exc.message})
+            return Result("drop", reason=exc.message)
+        except (NetworkError, TelegramError) as exc:  # timeouts, 5xx, connection trouble
+            delay = backoff(row.attempts)
+            log.warning(
+                "send_retry",
+                extra={"method": row.method, "reason": _reason(exc), "in_s": delay},
+            )
+            return Result("retry", delay=delay, reason=_reason(exc))
+        except tasks.UnknownTask as exc:
+            log.error("unknown_task", extra={"task": str(exc)})
+            return Result("drop", reason="unknown task")
+        except Exception as exc:
+            if is_transient(exc):
+                delay = backoff(row.attempts)
+                log.warning("task_retry", extra={"reason": _reason(exc), "in_s": delay})
+                return Result("retry", delay=delay, reason=_reason(exc))
+            log.error("send_failed", extra={"method": row.method}, exc_info=exc)
+            return Result("retry", delay=backoff(row.attempts + 4), reason=_reason(exc))
+
+    async def _call(self, row: OutboxMessage, resolved: dict[int, int]) -> int | None:
+        payload: dict[str, Any] = dict(row.payload or {})
+        chat_id, method = row.chat_id, row.method
+        markup = (
+            InlineKeyboardMarkup.de_json(payload["reply_markup"], self.bot)
+            if payload.get("reply_markup")
+            else None
+        )
+        if method == TASK:
+            run = tasks.resolve(str(payload.pop("name", "")))
+            await run(
+                tasks.TaskContext(self.bot, self.services, self.pacer, chat_id, row.user_id),
+                payload,
+            )
+            return None
+        if method == "sendMessage":
+            reply_to = payload.get("reply_to")
+            sent = await self.bot.send_message(
+                chat_id,
+                payload["text"],
+                reply_markup=markup,
+                reply_parameters=(
+                    ReplyParameters(reply_to, allow_sending_without_reply=True)
+                    if isinstance(reply_to, int)
+                    else None
+                ),
+            )
+            return sent.message_id
+        if method == "answerCallbackQuery":
+            await self.bot.answer_callback_query(
+                payload["callback_query_id"], text=payload.get("text")
+            )
+            return None
+        if method == "setMessageReaction":
+            await self.bot.set_message_reaction(
+                chat_id,
+                payload["message_id"],
+                reaction=[ReactionTypeEmoji(payload["emoji"])],
+            )
+            return None
+        message_id = self._message_id(payload.get("target"), resolved)
+        if method == "editMessageText":
+            await self.bot.edit_message_text(
+                payload["text"],
+                chat_id=chat_id,
+                message_id=message_id,
+                reply_markup=markup,
+            )
+        elif method == "editMessageReplyMarkup":
+            await self.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=markup
+            )
+        elif method == "deleteMessage":
+            await self.bot.delete_message(chat_id, message_id)
+        else:
+            raise BadRequest(f"unknown outbox method {method}")
+        return None
+
+    @staticmethod
+    def _message_id(data: object, resolved: dict[int, int]) -> int:
+        target = target_of(data)
+        if isinstance(target, Ref):
+            message_id = resolved.get(target.row_id)
+            if message_id is None:
+                raise MessageGone(target.row_id)
+            return message_id
+        if target is None:
+            raise MessageGone(data)
+        return target
+
+    async def _record(self, row: OutboxMessage, result: Result) -> None:
+        now = self.services.clock.now()
+        if result.kind == "sent":
+            self.sent += 1
+        async with self.services.transaction() as session:
+            if result.kind == "sent" and (row.payload or {}).get(KEEP):
+                await outbox.mark_sent(session, row.id, now, result.message_id)
+            elif result.kind in ("sent", "drop"):
+                await outbox.remove(session, row.id)
+            elif result.kind == "blocked":
+                await outbox.drop_chat(session, row.chat_id)
+                await session.execute(
+                    update(User)
+                    .where(User.chat_id == row.chat_id)
+                    .values(blocked=True, next_due_at=None, next_recap_at=None, next_draft_at=None)
+                )
+            elif now - row.created_at > GIVE_UP_AFTER:
+                log.warning("send_given_up", extra={"method": row.method, "chat": row.chat_id})
+                await outbox.remove(session, row.id)
+            else:
+                when = now + dtm.timedelta(seconds=result.delay)
+                await outbox.retry_later(session, row.id, when, result.reason, count=result.count)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}"[:200]
+
+
+async def _wait_any(*events: asyncio.Event, seconds: float) -> None:
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -1,0 +1,225 @@
+"""Handling stored updates: one chat at a time in order, different chats concurrently.
+
+Each update is handled in one database transaction that
+
+1. claims it (:func:`bot.storage.inbox.claim`: on PostgreSQL an advisory lock per chat lets
+   replicas take turns, and only a chat's oldest pending update may go);
+2. runs the handlers through PTB's ``Application.process_update``, which see the transaction
+   as the current :class:`Unit` and write outbox rows instead of calling Telegram;
+3. marks the update processed.
+
+Then it commits and wakes the sender. A transient database failure (a lock, a full disk)
+rolls everything back and the same update is tried again after a pause, so nothing is
+acknowledged before it is stored and nothing stored is lost. A handler that fails for good
+has its update kept (with the error) and the user gets an apology.
+
+:class:`ChatOrderedProcessor` is the PTB ``BaseUpdateProcessor`` that bounds how many chats
+are handled at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import datetime as dtm
+import heapq
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import BaseUpdateProcessor
+
+from bot import operations
+from bot.i18n import pick_language, translator
+from bot.pipeline.outgoing import Outgoing
+from bot.services import Services
+from bot.storage import inbox
+from bot.storage.errors import is_transient
+
+log = logging.getLogger(__name__)
+
+MAX_CONCURRENT_CHATS = 16
+RETRY_PAUSES = (0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+@dataclass
+class Unit:
+    """The transaction one update is handled in, as handlers see it."""
+
+    session: AsyncSession
+    update_id: int
+    now: dtm.datetime
+    error: BaseException | None = None
+    outgoing: dict[int, Outgoing] = field(default_factory=dict)
+
+    def out(self, chat_id: int, user_id: int | None = None) -> Outgoing:
+        """Outbox rows for ``chat_id`` in this transaction."""
+        existing = self.outgoing.get(chat_id)
+        if existing is None:
+            existing = self.outgoing[chat_id] = Outgoing(self.session, chat_id, self.now, user_id)
+        return existing
+
+
+_CURRENT: contextvars.ContextVar[Unit | None] = contextvars.ContextVar("unit", default=None)
+
+
+def current_unit() -> Unit | None:
+    """The unit of the update being handled in this task, if any."""
+    return _CURRENT.get()
+
+
+def chat_key(update: Update) -> int:
+    """What orders an update: its chat, else its sender."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return 0
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Runs at most ``max_concurrent_updates`` chats at once; the worker feeds it one update per
+    chat at a time, so each chat's updates stay in order."""
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+Dispatch = Callable[[Update], Awaitable[None]]
+
+
+class InboxWorker:
+    """Handles stored updates; see the module docstring."""
+
+    def __init__(
+        self,
+        services: Services,
+        dispatch: Dispatch,
+        processor: BaseUpdateProcessor,
+        on_commit: Callable[[], None],
+    ) -> None:
+        self.services = services
+        self._dispatch = dispatch
+        self._processor = processor
+        self._on_commit = on_commit
+        self._queues: dict[int, list[tuple[int, Update]]] = {}
+        self._known: set[int] = set()
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.handled = 0
+
+    def submit(self, updates: Iterable[Update]) -> None:
+        """Queue committed updates for handling (duplicates are ignored)."""
+        for update in updates:
+            if update.update_id in self._known:
+                continue
+            self._known.add(update.update_id)
+            key = chat_key(update)
+            heapq.heappush(self._queues.setdefault(key, []), (update.update_id, update))
+            if key not in self._tasks:
+                self._idle.clear()
+                task = asyncio.create_task(self._run_chat(key))
+                self._tasks[key] = task
+
+    async def wait_idle(self) -> None:
+        """Until every queued update is handled."""
+        await self._idle.wait()
+
+    @property
+    def queued(self) -> int:
+        return sum(len(queue) for queue in self._queues.values())
+
+    async def _run_chat(self, key: int) -> None:
+        queue = self._queues[key]
+        failures = 0
+        try:
+            while queue:
+                update_id, update = queue[0]
+                outcome: list[bool] = []
+                await self._processor.process_update(
+                    update, self._handle_into(outcome, update, key)
+                )
+                if outcome and outcome[0]:  # handled, or somebody else did it
+                    heapq.heappop(queue)
+                    self._known.discard(update_id)
+                    failures = 0
+                    continue
+                pause = RETRY_PAUSES[min(failures, len(RETRY_PAUSES) - 1)]
+                failures += 1
+                await self.services.clock.sleep(pause)
+        finally:
+            del self._tasks[key]
+            if not queue:
+                del self._queues[key]
+            if not self._tasks:
+                self._idle.set()
+
+    async def _handle_into(self, outcome: list[bool], update: Update, key: int) -> None:
+        outcome.append(await self._handle(update, key))
+
+    async def _handle(self, update: Update, key: int) -> bool:
+        """Handle one update in one transaction; False when it must be tried again later."""
+        now = self.services.clock.now()
+        try:
+            async with self.services.transaction() as session:
+                claim = await inbox.claim(session, update.update_id, key)
+                if claim is inbox.Claim.DONE:
+                    return True
+                if claim is inbox.Claim.WAIT:
+                    return False
+                unit = Unit(session, update.update_id, now)
+                token = _CURRENT.set(unit)
+                try:
+                    await self._dispatch(update)
+                finally:
+                    _CURRENT.reset(token)
+                if unit.error is not None:
+                    raise unit.error
+                await inbox.mark_processed(session, update.update_id, now)
+        except Exception as exc:
+            if is_transient(exc):
+                log.warning(
+                    "update_retry", extra={"update": update.update_id, "reason": _reason(exc)}
+                )
+                return False
+            log.error("handler_error", extra={"update": update.update_id}, exc_info=exc)
+            return await self._give_up(update, key, exc)
+        self.handled += 1
+        self._on_commit()
+        return True
+
+    async def _give_up(self, update: Update, key: int, exc: BaseException) -> bool:
+        """Keep the update (with the error) and apologise; retried if even that fails."""
+        now = self.services.clock.now()
+        try:
+            async with self.services.transaction() as session:
+                await inbox.mark_failed(session, update.update_id, now, _reason(exc))
+                await operations.record_error(session, now, "handler_error", type(exc).__name__)
+                chat = update.effective_chat
+                if chat is not None and chat.type == ChatType.PRIVATE:
+                    sender = update.effective_user
+                    tr = translator(pick_language(sender.language_code if sender else None))
+                    Outgoing(session, chat.id, now).send_message(tr("error.generic"))
+        except Exception as again:
+            log.warning(
+                "update_retry", extra={"update": update.update_id, "reason": _reason(again)}
+            )
+            return False
+        self._on_commit()
+        return True
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}"[:200]

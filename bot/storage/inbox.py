@@ -1,0 +1,150 @@
+"""The durable inbox: every update is stored here before Telegram is told it arrived.
+
+An update is *pending* until the transaction that handled it also marked it processed. Its
+``payload`` (the update's JSON) is cleared then, so a user's words live only in the tables
+meant for them; an update whose handling failed keeps its payload, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dtm
+import enum
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import InboxUpdate, ServiceState
+
+OFFSET_KEY = "polling_offset"
+ADVISORY_NAMESPACE = 0x5EED  # pg_advisory_xact_lock(namespace, chat) keeps our keys apart
+
+
+class Claim(enum.Enum):
+    """Whether this transaction may handle an update now."""
+
+    MINE = "mine"  # the chat is ours and this is its oldest pending update
+    DONE = "done"  # handled already (a replay, or another replica was faster)
+    WAIT = "wait"  # another replica is handling this chat, or an older update comes first
+
+
+async def store(
+    session: AsyncSession, rows: Sequence[tuple[int, int, str]], now: dtm.datetime
+) -> None:
+    """Insert ``(update_id, chat_key, json)`` rows; an update_id stored before is left alone."""
+    if not rows:
+        return
+    values = [
+        {
+            "update_id": update_id,
+            "chat_key": chat_key,
+            "payload": payload,
+            "received_at": now,
+            "attempts": 0,
+        }
+        for update_id, chat_key, payload in rows
+    ]
+    dialect = session.get_bind().dialect.name
+    statement = (
+        postgresql.insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+        if dialect == "postgresql"
+        else sqlite.insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+    )
+    await session.execute(statement, values)
+
+
+async def save_offset(session: AsyncSession, offset: int, now: dtm.datetime) -> None:
+    """Remember the next ``getUpdates`` offset (it only ever grows)."""
+    row = await session.get(ServiceState, OFFSET_KEY)
+    if row is None:
+        session.add(ServiceState(name=OFFSET_KEY, value=str(offset), updated_at=now))
+    elif int(row.value) < offset:
+        row.value, row.updated_at = str(offset), now
+
+
+async def load_offset(session: AsyncSession) -> int | None:
+    row = await session.get(ServiceState, OFFSET_KEY)
+    return int(row.value) if row is not None else None
+
+
+async def claim(session: AsyncSession, update_id: int, chat_key: int) -> Claim:
+    """Take the chat for this transaction and check that ``update_id`` is its next update.
+
+    On PostgreSQL a transaction-scoped advisory lock on the chat makes replicas take turns;
+    on SQLite the process's single writer already does.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        locked = await session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:ns, :key)"),
+            {"ns": ADVISORY_NAMESPACE, "key": _int32(chat_key)},
+        )
+        if not locked:
+            return Claim.WAIT
+    head = await session.scalar(
+        select(func.min(InboxUpdate.update_id)).where(
+            InboxUpdate.processed_at.is_(None), InboxUpdate.chat_key == chat_key
+        )
+    )
+    if head is None or head > update_id:
+        return Claim.DONE
+    if head < update_id:
+        return Claim.WAIT
+    return Claim.MINE
+
+
+def _int32(value: int) -> int:
+    """Advisory lock keys are two int4s: fold a 64-bit chat id into one."""
+    folded = (value ^ (value >> 32)) & 0xFFFFFFFF
+    return folded - 2**32 if folded >= 2**31 else folded
+
+
+async def mark_processed(session: AsyncSession, update_id: int, now: dtm.datetime) -> None:
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id)
+        .values(processed_at=now, payload=None)
+    )
+
+
+async def mark_failed(session: AsyncSession, update_id: int, now: dtm.datetime, error: str) -> None:
+    """Stop retrying an update whose handler fails; its payload stays for the operator."""
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id)
+        .values(processed_at=now, error=error[:200], attempts=InboxUpdate.attempts + 1)
+    )
+
+
+async def pending(session: AsyncSession, limit: int) -> list[InboxUpdate]:
+    """Pending updates, oldest first."""
+    rows = await session.scalars(
+        select(InboxUpdate)
+        .where(InboxUpdate.processed_at.is_(None))
+        .order_by(InboxUpdate.update_id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def backlog(session: AsyncSession) -> int:
+    count = await session.scalar(
+        select(func.count()).select_from(InboxUpdate).where(InboxUpdate.processed_at.is_(None))
+    )
+    return int(count or 0)
+
+
+async def forget_chat(session: AsyncSession, chat_key: int) -> None:
+    """Remove every stored update of a chat (``/delete``)."""
+    await session.execute(delete(InboxUpdate).where(InboxUpdate.chat_key == chat_key))
+
+
+async def purge(session: AsyncSession, before: dtm.datetime) -> None:
+    """Forget handled updates received before ``before`` (failed ones stay for the operator)."""
+    await session.execute(
+        delete(InboxUpdate).where(
+            InboxUpdate.processed_at.is_not(None),
+            InboxUpdate.error.is_(None),
+            InboxUpdate.received_at < before,
+        )
+    )

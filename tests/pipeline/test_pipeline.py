@@ -1,0 +1,198 @@
+"""The data path's promises, through the production application and the fake Bot API:
+stored before acknowledged, a failed reply never loses data, order per chat, replays are
+harmless, a crash loses nothing, and only one process sends."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+from telegram import Update
+
+from bot.handlers.notes import SAVED_REACTION
+from bot.storage import inbox
+from bot.storage.models import InboxUpdate, OutboxMessage, User
+from tests.conftest import Bot, BotFactory
+from tests.helpers import onboard, stored_entries, stored_user
+
+
+def note_update(bot: Bot, user_id: int, text: str) -> Update:
+    """A text message from ``user_id`` as Telegram would deliver it (registered in the fake)."""
+    payload = {
+        "message_id": bot.api.next_message_id(user_id),
+        "from": {"id": user_id, "is_bot": False, "first_name": "Ada", "language_code": "en"},
+        "chat": {"id": user_id, "type": "private", "first_name": "Ada"},
+        "date": bot.api.timestamp(),
+        "text": text,
+    }
+    bot.api.add_message(payload)
+    data = {"update_id": bot.api.next_update_id(), "message": payload}
+    update = Update.de_json(data, bot.app.bot)
+    assert update is not None
+    return update
+
+
+def reacted(bot: Bot, chat_id: int, message_id: int) -> bool:
+    state = bot.api.message_state(chat_id, message_id)
+    return any(r.get("emoji") == SAVED_REACTION for r in state.reactions)
+
+
+async def count(bot: Bot, model: type) -> int:
+    async with bot.services.reading() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_every_note_is_acknowledged_on_its_own_message(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    ids = [await user.send(f"thought {n}") for n in range(3)]
+    assert all(reacted(bot, 1001, message_id) for message_id in ids)
+    # One message says where notes go; the later notes get the reaction only.
+    assert sum("Saved to week" in t for t in user.texts_since(0)) == 1
+
+
+async def test_a_failing_reply_never_loses_the_note_and_arrives_later(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    bot.api.fail_next("setMessageReaction", "network", times=4)
+    waited_before = sum(bot.clock.slept)
+    message_id = await user.send("kept even when Telegram is down")
+    [entry] = await stored_entries(bot, 1001)
+    assert entry.text == "kept even when Telegram is down"
+    assert reacted(bot, 1001, message_id)  # retried with pauses until it went through
+    failed = [c for c in bot.api.calls_to("setMessageReaction") if not c.ok]
+    assert len(failed) == 4
+    # Growing pauses between the tries (1 + 2 + 4 + 8 s), on the injected clock.
+    assert sum(bot.clock.slept) - waited_before >= 14.5
+
+
+async def test_a_reply_that_times_out_is_sent_again_once(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    mark = user.mark()
+    bot.api.fail_next("sendMessage", "timeout")
+    await user.send("/help")
+    assert sum("/review" in text for text in user.texts_since(mark)) == 1
+
+
+async def test_a_rejected_reply_is_dropped_and_the_chat_moves_on(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    bot.api.fail_next("setMessageReaction", "bad_request", description="Bad Request: nope")
+    await user.send("first")
+    await user.send("/help")  # the chat is not stuck behind the rejected row
+    assert "/review" in user.last_text()
+    assert len(await stored_entries(bot, 1001)) == 1
+    async with bot.services.reading() as session:
+        pending = await session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+        )
+    assert pending == 0
+
+
+async def test_blocked_bot_stops_the_schedule_and_drops_pending_messages(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    bot.api.fail_next("setMessageReaction", "forbidden")
+    await user.send("note right before blocking")
+    stored = await stored_user(bot, 1001)
+    assert stored is not None
+    assert stored.blocked
+    assert stored.next_due_at is None
+    assert len(await stored_entries(bot, 1001)) == 1  # what was sent is still kept
+
+
+async def test_a_redelivered_update_is_stored_and_answered_once(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    update = note_update(bot, 1001, "sent twice by Telegram")
+    await bot.feed(update)
+    again = Update.de_json(json.loads(update.to_json()), bot.app.bot)
+    assert again is not None
+    await bot.feed(again)
+    assert [e.text for e in await stored_entries(bot, 1001)] == ["sent twice by Telegram"]
+    assert update.message is not None
+    reactions = [
+        c
+        for c in bot.api.calls_to("setMessageReaction")
+        if c.params["message_id"] == update.message.message_id
+    ]
+    assert len(reactions) == 1
+
+
+async def test_updates_of_one_chat_keep_their_order_across_chats(bot: Bot) -> None:
+    for user_id in (1001, 1002, 1003):
+        await onboard(bot.user(user_id))
+    batch = [
+        note_update(bot, user_id, f"{user_id}: {n}")
+        for n in range(5)
+        for user_id in (1001, 1002, 1003)
+    ]
+    await bot.pipeline.receive(batch)
+    await bot.pipeline.settle()
+    for user_id in (1001, 1002, 1003):
+        texts = [e.text for e in await stored_entries(bot, user_id)]
+        assert texts == [f"{user_id}: {n}" for n in range(5)]
+
+
+async def test_stored_updates_survive_a_crash_and_are_handled_first_in_order(
+    factory: BotFactory,
+) -> None:
+    first = await factory.start()
+    await onboard(first.user())
+    updates = [note_update(first, 1001, f"before the crash {n}") for n in range(4)]
+    # The process dies right after the batch was committed (and so confirmed to Telegram),
+    # before any of it was handled.
+    async with first.services.transaction() as session:
+        await inbox.store(
+            session,
+            [(u.update_id, 1001, u.to_json()) for u in updates],
+            first.clock.now(),
+        )
+    factory.running.remove(first)  # never stopped cleanly: no shutdown, no lease release
+    first.clock.advance(seconds=20)  # long enough for its sender lease to run out
+    second = await factory.start(api=first.api)
+    assert await second.pipeline.recover(second.app.bot) == 4
+    await second.pipeline.settle()
+    texts = [e.text for e in await stored_entries(second, 1001)]
+    assert texts == [f"before the crash {n}" for n in range(4)]
+    assert all(reacted(second, 1001, u.message.message_id) for u in updates if u.message)
+    async with second.services.reading() as session:
+        left = await session.scalar(
+            select(func.count()).select_from(InboxUpdate).where(InboxUpdate.processed_at.is_(None))
+        )
+    assert left == 0
+
+
+async def test_a_handler_that_fails_keeps_the_update_and_apologises(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    async with bot.services.transaction() as session:  # a zone this machine does not know
+        await session.execute(
+            User.__table__.update().where(User.id == 1001).values(timezone="Nowhere/Void")
+        )
+    update = note_update(bot, 1001, "written while the bot has a bug")
+    await bot.feed(update)
+    assert bot.errors, "the handler was expected to fail"
+    bot.errors.clear()
+    async with bot.services.reading() as session:
+        row = await session.get(InboxUpdate, update.update_id)
+    assert row is not None
+    assert row.error is not None
+    assert "ZoneInfoNotFoundError" in row.error
+    assert row.payload is not None
+    assert "written while the bot has a bug" in row.payload  # kept for the operator
+    assert "Something went wrong" in user.last_text()
+
+
+async def test_only_one_process_sends(factory: BotFactory) -> None:
+    first = await factory.start()
+    second = await factory.start(api=first.api)
+    await onboard(first.user())
+    sent_by_first = len(first.api.calls)
+    await second.pipeline.receive([note_update(second, 1001, "handled by the second")])
+    await second.pipeline.settle()  # handled here, but the first holds the sender lease
+    assert len(await stored_entries(second, 1001)) == 1
+    assert len(first.api.calls) == sent_by_first
+    await first.pipeline.settle()  # the sender sends it
+    assert len(first.api.calls) > sent_by_first
