@@ -64,11 +64,88 @@ def _fmt(value: Any) -> str:
     return repr(text) if (not text or any(ch.isspace() for ch in text)) else text
 
 
-def configure_logging(level: str, secrets: list[str]) -> None:
-    """Set up the root logger once; quiet the libraries that would log request URLs."""
+# The line every successful start logs (bot.app, once the database and Telegram answered).
+READY_LOGGER, READY_MESSAGE = "bot.app", "started"
+
+
+class StartupHold(logging.Filter):
+    """Holds log records back while the bot starts.
+
+    A start that fails (Telegram or the database unreachable) ends in exactly one line from the
+    command line (:mod:`bot.cli`), so the retries and library errors logged on the way are
+    dropped then (or printed, under ``LOG_LEVEL=DEBUG``). Once the bot logs that it started
+    (:data:`READY_MESSAGE`, or :func:`startup_done` is called) the held records are written in
+    order and later ones pass straight through.
+    """
+
+    LIMIT = 1000  # a start that logs more than this is printed as it goes
+
+    def __init__(self, handler: logging.Handler, level: int) -> None:
+        super().__init__()
+        self._handler = handler
+        self._level = level
+        self._held: list[logging.LogRecord] | None = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        wanted = record.levelno >= self._level
+        if self._held is None:
+            return wanted
+        if record.name == READY_LOGGER and record.getMessage() == READY_MESSAGE:
+            self.release()
+            return wanted
+        if wanted:
+            self._held.append(record)
+        if len(self._held) > self.LIMIT:
+            self.release()
+        return False
+
+    def release(self) -> None:
+        """Write the held records and stop holding."""
+        held, self._held = self._held or [], None
+        logging.getLogger(READY_LOGGER).setLevel(logging.NOTSET)
+        for record in held:
+            self._handler.handle(record)
+
+    def discard(self) -> None:
+        """Forget the held records; later ones are held (and forgotten) too."""
+        self._held = []
+
+
+_startup_hold: StartupHold | None = None
+
+
+def startup_done() -> None:
+    """The bot is up: write what was held back during start-up (see :class:`StartupHold`)."""
+    if _startup_hold is not None:
+        _startup_hold.release()
+
+
+def startup_failed() -> None:
+    """Start-up failed and the caller says so in one line: drop what was held, unless DEBUG."""
+    if _startup_hold is not None:
+        if logging.getLogger().level <= logging.DEBUG:
+            _startup_hold.release()
+        else:
+            _startup_hold.discard()
+
+
+def configure_logging(level: str, secrets: list[str], *, hold_startup: bool = False) -> None:
+    """Set up the root logger once; quiet the libraries that would log request URLs.
+
+    With ``hold_startup`` the records logged before the bot has started are held back (see
+    :class:`StartupHold`).
+    """
+    global _startup_hold
     handler = logging.StreamHandler()
     handler.setFormatter(KeyValueFormatter())
     handler.addFilter(RedactingFilter(secrets))
+    _startup_hold = None
+    if hold_startup:
+        threshold = logging.getLevelNamesMapping()[level]
+        _startup_hold = StartupHold(handler, threshold)
+        handler.addFilter(_startup_hold)
+        # The ready line is INFO: let it reach the filter whatever LOG_LEVEL is.
+        logging.getLogger(READY_LOGGER).setLevel(min(logging.INFO, threshold))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Set up a virtual environment with the dev tools, then lint, type-check and run the tests.
+# Set up a virtual environment with the dev tools (only when .venv is missing or pyproject.toml
+# changed), then lint, type-check and run the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[dev]"
+. scripts/venv.sh
+ensure_venv dev
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy

@@ -1,31 +1,35 @@
 """The energy chart: one point per week, answered/skipped/missed weeks shaded, as PNG bytes.
 
 Rendered with matplotlib's Agg canvas on a private :class:`~matplotlib.figure.Figure` (no
-pyplot, no global state). Korean labels need a font with Hangul; when none is installed the
-chart falls back to ASCII-only text instead of drawing boxes and warning about missing glyphs.
+pyplot, no global state). matplotlib (and numpy with it) is imported inside the functions, on
+the first chart: importing this module costs the bot no start-up time or memory. Korean labels
+need a font with Hangul; a font installed after matplotlib cached its font list is found by
+refreshing the list once (:func:`refresh_font_list`). When none is installed the chart falls
+back to ASCII-only text instead of drawing boxes and warning about missing glyphs.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from matplotlib import font_manager
-from matplotlib.artist import Artist
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.ft2font import FT2Font
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.domain.journal import ReviewStatus, WeekView
 from bot.domain.weeks import IsoWeek
 from bot.i18n import translator
 from bot.reports.stats import energy_of
+
+if TYPE_CHECKING:  # matplotlib is imported only when a chart is drawn: it is slow and large
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
+    from matplotlib.font_manager import FontEntry
+
+log = logging.getLogger(__name__)
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, 100
 FALLBACK_LANG = "en"  # used for the legend when the language's script cannot be drawn
@@ -54,6 +58,8 @@ class _Point:
 
 @functools.cache
 def _charmap(path: str) -> frozenset[int]:
+    from matplotlib.ft2font import FT2Font
+
     try:
         return frozenset(FT2Font(path).get_charmap())
     except (OSError, RuntimeError, ValueError):
@@ -65,14 +71,15 @@ def _covers(path: str, text: str) -> bool:
     return all(ord(ch) in codes for ch in text if not ch.isspace())
 
 
-def _regular(entry: font_manager.FontEntry) -> bool:
+def _regular(entry: FontEntry) -> bool:
     return entry.style == "normal" and entry.weight in (400, "normal", "regular", "book")
 
 
-@functools.lru_cache(maxsize=256)
-def font_for(text: str) -> str | None:
-    """The path of an installed font that can draw every character of ``text``, or None."""
-    default = str(font_manager.findfont(FontProperties(), fallback_to_default=True))
+def _listed_font_for(text: str) -> str | None:
+    """A font from matplotlib's font list (read from its on-disk cache) that covers ``text``."""
+    from matplotlib import font_manager
+
+    default = str(font_manager.findfont(font_manager.FontProperties(), fallback_to_default=True))
     if _covers(default, text):
         return default
     # "Last Resort" claims every code point but draws placeholder boxes: never use it.
@@ -88,6 +95,60 @@ def font_for(text: str) -> str | None:
         if _covers(entry.fname, text):
             return str(entry.fname)
     return None
+
+
+_refresh_lock = threading.Lock()
+_refreshed = False
+
+
+def refresh_font_list() -> int:
+    """Add the installed fonts that matplotlib's cached font list lacks; at most once a process.
+
+    matplotlib lists the system's fonts once and keeps the list in ``fontlist-*.json`` under its
+    cache folder (``MPLCONFIGDIR``), so a font installed after that (``apt-get install
+    fonts-nanum`` after the first chart) stays invisible. This asks fontconfig and the usual font
+    folders again (:func:`~matplotlib.font_manager.findSystemFonts`), adds what is new with
+    :meth:`~matplotlib.font_manager.FontManager.addfont` and rewrites the cache file, so later
+    processes find the new fonts at once. Returns how many fonts were added.
+    """
+    global _refreshed
+    with _refresh_lock:
+        if _refreshed:
+            return 0
+        _refreshed = True
+        import matplotlib
+        from matplotlib import font_manager
+
+        manager = font_manager.fontManager
+        listed = {entry.fname for entry in manager.ttflist}
+        added = 0
+        for path in font_manager.findSystemFonts():
+            if path in listed:
+                continue
+            try:
+                manager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # unreadable or not a font after all
+                continue
+            added += 1
+        if added:
+            version = font_manager.FontManager.__version__  # the file name matplotlib reads
+            cache = Path(matplotlib.get_cachedir(), f"fontlist-v{version}.json")
+            font_manager.json_dump(manager, str(cache))  # logs a warning itself if it cannot
+            log.info("font_list_refreshed", extra={"added": added})
+        return added
+
+
+@functools.lru_cache(maxsize=256)
+def font_for(text: str) -> str | None:
+    """The path of an installed font that can draw every character of ``text``, or None.
+
+    When no listed font can, the font list is refreshed once (see :func:`refresh_font_list`).
+    """
+    found = _listed_font_for(text)
+    if found is None and refresh_font_list():
+        font_for.cache_clear()  # earlier misses may be drawable now
+        found = _listed_font_for(text)
+    return found
 
 
 def _points(weeks: Sequence[WeekView]) -> list[_Point]:
@@ -137,6 +198,12 @@ def energy_chart_png(weeks: Sequence[WeekView], lang: str, title: str) -> bytes:
     """A 1200x600 PNG of energy by week with each week's review state shaded behind it."""
     points = _points(weeks)
     texts, font_path = _texts(lang, title, points)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     font = FontProperties(fname=font_path) if font_path else FontProperties()
 
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 import struct
+import subprocess
+import sys
 import warnings
 import zlib
+from pathlib import Path
 
 import pytest
 from matplotlib.ft2font import FT2Font
@@ -17,6 +22,17 @@ from bot.reports.charts import energy_chart_png, font_for
 
 W = IsoWeek
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def hangul_font_or_skip() -> str:
+    """An installed font with Hangul; CI must have one (.ci/run installs fonts-nanum)."""
+    path = font_for("주별 에너지")
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("no Hangul font installed; .ci/run installs fonts-nanum for this test")
+        pytest.skip("no Hangul font installed; the ASCII fallback is covered below")
+    return path
 
 
 def rated(n: int, rating: int | None, status: ReviewStatus = ReviewStatus.COMPLETED) -> WeekView:
@@ -84,9 +100,7 @@ def test_font_for_ascii_is_the_default_font() -> None:
 
 
 def test_font_for_hangul_only_returns_a_font_that_has_the_glyphs() -> None:
-    path = font_for("주별 에너지")
-    if path is None:
-        pytest.skip("no Hangul font installed; the ASCII fallback is covered above")
+    path = hangul_font_or_skip()
     charmap = FT2Font(path).get_charmap()
     assert all(ord(ch) in charmap for ch in "주별에너지")
     assert "lastresort" not in path.lower()
@@ -106,3 +120,83 @@ def test_without_a_hangul_font_korean_falls_back_to_ascii_quietly(
         korean = energy_chart_png(recap_weeks(), "ko", "주별 에너지")
     english = energy_chart_png(recap_weeks(), "en", "2026-W35 - 2026-W47")
     assert korean == english  # English legend, the week span as title
+
+
+def test_a_korean_chart_draws_korean_when_a_hangul_font_is_installed() -> None:
+    hangul_font_or_skip()
+    title = "주별 에너지: 2026년 9월–11월"
+    texts, font = charts._texts("ko", title, charts._points(recap_weeks()))
+    assert texts["title"] == title
+    assert font is not None
+    assert charts._covers(font, "".join(texts.values()))
+    korean = energy_chart_png(recap_weeks(), "ko", title)
+    assert korean != energy_chart_png(recap_weeks(), "en", "2026-W35 - 2026-W47")
+
+
+# A font list cached before the Hangul fonts were installed: matplotlib's cache with every font
+# that covers Hangul taken out (what it would have written before `apt-get install fonts-nanum`).
+STALE_CACHE = """
+import json
+from pathlib import Path
+import matplotlib
+from matplotlib import font_manager
+from matplotlib.ft2font import FT2Font
+
+def covers(path):
+    try:
+        charmap = FT2Font(path).get_charmap()
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return all(ord(ch) in charmap for ch in "주별에너지")
+
+version = font_manager.FontManager.__version__
+cache = Path(matplotlib.get_cachedir(), f"fontlist-v{version}.json")
+data = json.loads(cache.read_text(encoding="utf-8"))
+kept = [entry for entry in data["ttflist"] if not covers(entry["fname"])]
+print(json.dumps({"removed": len(data["ttflist"]) - len(kept), "cache": str(cache)}))
+data["ttflist"] = kept
+cache.write_text(json.dumps(data), encoding="utf-8")
+"""
+FIND = """
+import json
+from bot.reports import charts
+text = "2026년 주별 에너지"
+listed = charts._listed_font_for(text)  # what matplotlib's cached list alone offers
+found = charts.font_for(text)
+print(json.dumps({"listed": listed, "found": found, "refreshed": charts._refreshed}))
+"""
+
+
+def run_python(code: str, mplconfigdir: Path) -> dict[str, object]:
+    env = os.environ | {"MPLCONFIGDIR": str(mplconfigdir), "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+    outcome: dict[str, object] = json.loads(result.stdout.splitlines()[-1])
+    return outcome
+
+
+def test_a_font_installed_after_matplotlib_cached_its_font_list_is_found(tmp_path: Path) -> None:
+    hangul_font_or_skip()
+    stale = run_python(STALE_CACHE, tmp_path)  # also makes the cache in this empty folder
+    assert stale["removed"], "no cached font covers Hangul"
+
+    first = run_python(FIND, tmp_path)
+    assert first["listed"] is None  # the stale cache alone has no Hangul font
+    assert first["found"] is not None  # found by refreshing the list once
+    assert first["refreshed"] is True
+    charmap = FT2Font(str(first["found"])).get_charmap()
+    assert all(ord(ch) in charmap for ch in "년주별에너지")
+
+    cached = json.loads(Path(str(stale["cache"])).read_text(encoding="utf-8"))
+    assert first["found"] in {entry["fname"] for entry in cached["ttflist"]}  # written back
+
+    second = run_python(FIND, tmp_path)  # a later process: the cache file has the font now
+    assert second["listed"] == first["found"]
+    assert second["refreshed"] is False
