@@ -5,7 +5,9 @@ The data commands (``export``, ``import``, ``draft``) work from the database alo
 
 Every failure a self-hoster can cause (no token, a bad setting, a database path that cannot be
 used, a file that is not an export) ends in one clear line on stderr and a non-zero exit code,
-never a traceback.
+never a traceback: 2 for a configuration error (fix it before trying again), 1 for a failure at
+run time (Telegram or the database unreachable; trying again later may work). README documents
+the convention.
 """
 
 from __future__ import annotations
@@ -13,20 +15,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import DEFAULT_DATABASE_URL, Settings
-from bot.log import configure_logging
+from bot.config import DEFAULT_DATABASE_URL, Settings, check_database_url
+from bot.log import configure_logging, startup_failed
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from bot.storage.models import User
 
 log = logging.getLogger("bot")
@@ -34,6 +36,7 @@ log = logging.getLogger("bot")
 EXIT_CONFIG = 2
 EXIT_RUNTIME = 1
 DATA_COMMANDS = ("export", "import", "draft")  # need only the database, not Telegram
+OPS_COMMANDS = ("health", "status")  # likewise: they read what the running bot recorded
 
 
 class CliError(Exception):
@@ -47,6 +50,12 @@ class DataSettings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    scheduler_interval_seconds: float = 30.0
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database_url(cls, value: str) -> str:
+        return check_database_url(value)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -93,7 +102,14 @@ def _parser() -> argparse.ArgumentParser:
         prog="review-bot", description="weekly-review-bot: run the bot or maintain its data."
     )
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="start the bot (long polling); the default")
+    commands.add_parser("run", help="start the bot (long polling, or a webhook); the default")
+    commands.add_parser(
+        "health",
+        help="exit 0 if the database answers, the scheduler ran lately and nothing is stuck",
+    )
+    commands.add_parser(
+        "status", help="users, due prompts, inbox and outbox backlog, last tick, last error"
+    )
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations")
 
@@ -238,11 +254,54 @@ def _data(args: argparse.Namespace) -> None:
     print(message)
 
 
+async def _read_status(database_url: str) -> Any:
+    from bot import operations
+    from bot.clock import SystemClock
+    from bot.storage.engine import create_engine, sqlite_path
+
+    path = sqlite_path(database_url)
+    if path is not None and not path.exists():
+        raise CliError(f"no database at {path}; check DATABASE_URL")
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            session = AsyncSession(bind=connection)
+            return await operations.read_status(session, SystemClock().now())
+    finally:
+        await engine.dispose()
+
+
+def _ops(command: str) -> int:
+    """``health`` (exit 0 or 1, one line) and ``status`` (a report)."""
+    from bot import operations
+
+    settings = load_data_settings()
+    configure_logging(settings.log_level, [])
+    try:
+        status = asyncio.run(_read_status(settings.database_url))
+    except CliError as exc:
+        print(f"unhealthy: {exc}" if command == "health" else f"review-bot: {exc}")
+        return EXIT_RUNTIME
+    except Exception as exc:
+        print(f"unhealthy: {describe(exc)}" if command == "health" else describe(exc))
+        return EXIT_RUNTIME
+    if command == "status":
+        print(operations.render(status))
+        return 0
+    found = operations.problems(status, settings.scheduler_interval_seconds)
+    if found:
+        print("unhealthy: " + "; ".join(found))
+        return EXIT_RUNTIME
+    print("healthy")
+    return 0
+
+
 def _run(settings: Settings) -> None:
     from bot.app import build_application
+    from bot.pipeline.serve import serve
 
     app = build_application(settings)
-    app.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+    asyncio.run(serve(app))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -252,21 +311,64 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command in DATA_COMMANDS:
             _data(args)
             return 0
+        if command in OPS_COMMANDS:
+            return _ops(command)
         settings = load_settings()
-        configure_logging(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
+        token = settings.telegram_bot_token.get_secret_value()
+        configure_logging(settings.log_level, [token], hold_startup=command == "run")
         if command == "db":
-            asyncio.run(_db_upgrade(settings))
+            _on_database(settings.database_url, _db_upgrade(settings))
             print("database is up to date")
         else:
-            asyncio.run(_check_database(settings))
+            _on_database(settings.database_url, _check_database(settings))
             _run(settings)
     except CliError as exc:
         print(f"review-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except Exception as exc:
+        startup_failed()  # this one line replaces what was logged on the way
         print(f"review-bot: {describe(exc)}", file=sys.stderr)
         return EXIT_RUNTIME
     return 0
+
+
+def _on_database(url: str, work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work``; a failure to connect names the database and where it was looked for."""
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.storage.engine import DatabaseError
+
+    try:
+        asyncio.run(work)
+    except (DatabaseError, DBAPIError):
+        raise  # these already say it is the database (see describe)
+    except OSError as exc:  # refused, unknown host, timed out (asyncpg raises these as they are)
+        reason = exc.strerror or str(exc) or "failed"
+        if isinstance(exc, TimeoutError):
+            reason = "timed out"
+        elif exc.errno is not None and exc.errno > 0:
+            reason = os.strerror(exc.errno)
+        raise DatabaseError(
+            f"cannot reach the database at {_where(url)}: {reason[:1].lower()}{reason[1:]}"
+        ) from exc
+    except Exception as exc:  # e.g. asyncpg's InvalidPasswordError, raised unwrapped
+        raise DatabaseError(f"the database at {_where(url)} failed: {_one_line(exc)}") from exc
+
+
+def _where(url: str) -> str:
+    """``host:port`` of a server database, the file of a SQLite one; never the password."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    default_port = {"postgresql": 5432, "mysql": 3306}.get(parsed.get_backend_name())
+    return f"{parsed.host or 'localhost'}:{parsed.port or default_port}"
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
 
 
 async def _check_database(settings: Settings) -> None:
@@ -290,7 +392,7 @@ def describe(exc: BaseException) -> str:
         return "Telegram rejected TELEGRAM_BOT_TOKEN; copy it again from @BotFather"
     if isinstance(exc, NetworkError):
         return f"cannot reach the Telegram Bot API: {exc.message}"
-    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return _one_line(exc)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/weekly-review.sqlite3"
 TOKEN_PATTERN = r"^\d{3,12}:[A-Za-z0-9_-]{30,64}$"
+# Parts of the example token in .env.example (123456789:replace-with-your-token-from-botfather):
+# it has the right shape, so without this check the mistake would surface only from Telegram.
+PLACEHOLDER_TOKEN_PARTS = ("replace-with", "your-token")
 
 
 class Settings(BaseSettings):
@@ -25,15 +28,34 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     scheduler_interval_seconds: float = Field(default=30.0, gt=0)
+    # Webhook mode (several replicas on PostgreSQL): empty WEBHOOK_URL means long polling.
+    webhook_url: str = ""
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, gt=0, lt=65536)
+    webhook_path: str = "/telegram"
+    # Prometheus /metrics on its own port; empty means off.
+    metrics_port: int | None = Field(default=None, gt=0, lt=65536)
+    metrics_listen: str = "127.0.0.1"
 
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr) -> SecretStr:
 
-        if not re.match(TOKEN_PATTERN, value.get_secret_value().strip()):
+        token = value.get_secret_value().strip()
+        if any(part in token.lower() for part in PLACEHOLDER_TOKEN_PARTS):
+            raise ValueError(
+                "is still the example from .env.example; put the token @BotFather gave you there"
+            )
+        if not re.match(TOKEN_PATTERN, token):
             # Never echo the value: it may be a real token with a typo.
             raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
-        return SecretStr(value.get_secret_value().strip())
+        return SecretStr(token)
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database_url(cls, value: str) -> str:
+        return check_database_url(value)
 
     @field_validator("allowed_user_ids", mode="before")
     @classmethod
@@ -68,6 +90,37 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith("https://"):
+            raise ValueError("must be an https:// URL (Telegram only posts to HTTPS)")
+        return value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _secret_or_none(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+                raise ValueError("may use only A-Z, a-z, 0-9, _ and - (1 to 256 characters)")
+        return value
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _empty_is_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _absolute_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with /")
+        return value
+
     @property
     def bot_api_url(self) -> str:
         """Base URL PTB prefixes to ``<token>/<method>``."""
@@ -79,3 +132,30 @@ class Settings(BaseSettings):
 
     def is_allowed(self, user_id: int) -> bool:
         return not self.allowed_user_ids or user_id in self.allowed_user_ids
+
+
+def check_database_url(value: str) -> str:
+    """``value`` if it is a database URL with an async driver; else a ValueError saying why.
+
+    A mistyped URL is a configuration error (exit code 2), found before anything starts. The
+    message never repeats the URL: it may hold a password.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        url = make_url(value.strip())
+    except ArgumentError:
+        raise ValueError(
+            "is not a database URL; e.g. sqlite+aiosqlite:///./data/weekly-review.sqlite3"
+        ) from None
+    try:
+        dialect = url.get_dialect()
+    except NoSuchModuleError:
+        raise ValueError(f"names an unknown database driver {url.drivername!r}") from None
+    if not getattr(dialect, "is_async", False):
+        raise ValueError(
+            "needs an async driver: sqlite+aiosqlite:///path or "
+            "postgresql+asyncpg://user:password@host/db"
+        )
+    return value.strip()

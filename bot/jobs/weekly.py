@@ -26,7 +26,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import operations
+from bot import metrics, operations
 from bot.context import BotContext
 from bot.domain.journal import ReviewStatus
 from bot.domain.schedule import next_slot, review_week
@@ -57,8 +57,13 @@ async def tick(context: BotContext) -> None:
     await periodic.run_drafts(services)
     await periodic.tidy(services)
     now = services.clock.now()
+    seconds = (now - began).total_seconds()
     async with services.transaction() as session:
-        await operations.record_tick(session, now, (now - began).total_seconds())
+        await operations.record_tick(session, now, seconds)
+        status = await operations.read_status(session, now)
+    metrics.TICK_SECONDS.observe(seconds)
+    metrics.INBOX_BACKLOG.set(status.inbox_backlog)
+    metrics.OUTBOX_BACKLOG.set(status.outbox_backlog)
     pipeline: Pipeline = context.application.bot_data[PIPELINE_KEY]
     pipeline.sender.wake()
     await pipeline.recover(context.bot, older_than=RECOVER_AFTER)

@@ -25,6 +25,7 @@ from sqlalchemy import update
 from telegram import Bot, InlineKeyboardMarkup, ReactionTypeEmoji, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot import metrics
 from bot.pipeline import tasks
 from bot.pipeline.outgoing import KEEP, TASK, Ref, target_of
 from bot.pipeline.pacing import Pacer, counts_for_chat
@@ -200,6 +201,7 @@ class Sender:
             seconds = pause if isinstance(pause, int | float) else pause.total_seconds()
             self.pacer.flood(float(seconds) + 0.5)
             self.floods += 1
+            metrics.FLOOD_WAITS.inc()
             log.warning("flood_wait", extra={"method": row.method, "seconds": seconds})
             return Result("retry", delay=float(seconds) + 0.5, count=False, reason="429")
         except Forbidden:
@@ -303,6 +305,7 @@ class Sender:
         return target
 
     async def _record(self, row: OutboxMessage, result: Result) -> None:
+        metrics.SENDS.labels(row.method, result.kind).inc()
         now = self.services.clock.now()
         if result.kind == "sent":
             self.sent += 1

@@ -34,6 +34,10 @@ async def serve(app: BotApp) -> None:
         assert app.post_init is not None
         await app.post_init(app)
         await app.start()
+        if settings.metrics_port is not None:
+            from bot import metrics
+
+            metrics.serve(settings.metrics_port, settings.metrics_listen)
         await pipeline.recover(app.bot)
         may_send = asyncio.Event()
         background = [

@@ -33,7 +33,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import BaseUpdateProcessor
 
-from bot import operations
+from bot import metrics, operations
 from bot.i18n import pick_language, translator
 from bot.pipeline.outgoing import Outgoing
 from bot.services import Services
@@ -192,10 +192,14 @@ class InboxWorker:
                 log.warning(
                     "update_retry", extra={"update": update.update_id, "reason": _reason(exc)}
                 )
+                metrics.UPDATES.labels("retried").inc()
                 return False
             log.error("handler_error", extra={"update": update.update_id}, exc_info=exc)
+            metrics.HANDLER_ERRORS.inc()
+            metrics.UPDATES.labels("failed").inc()
             return await self._give_up(update, key, exc)
         self.handled += 1
+        metrics.UPDATES.labels("handled").inc()
         self._on_commit()
         return True
 
