@@ -88,9 +88,10 @@ class Translator:
         return str(self._translations.gettext(key))
 
     def __call__(self, key: str, /, **values: Any) -> str:
-        """The HTML text for ``key``; string values are escaped."""
+        """The HTML text for ``key``; string values are escaped (exactly once: the result is
+        :class:`Safe`, so passing it into another message does not escape it again)."""
         template = self._template(key)
-        return template.format(**{k: _escape(v) for k, v in values.items()})
+        return Safe(template.format(**{k: _escape(v) for k, v in values.items()}))
 
     def plain(self, key: str, /, **values: Any) -> str:
         """The text for ``key`` with values inserted verbatim (Markdown, file names, logs)."""
@@ -101,7 +102,7 @@ class Translator:
         if self._catalog.get(key) is None:
             raise KeyError(f"message {key!r} is missing from the {self.lang} catalog")
         template = str(self._translations.ngettext(key, key + ".plural", count))
-        return template.format(count=count, **{k: _escape(v) for k, v in values.items()})
+        return Safe(template.format(count=count, **{k: _escape(v) for k, v in values.items()}))
 
     def n_plain(self, key: str, count: int, /, **values: Any) -> str:
         if self._catalog.get(key) is None:

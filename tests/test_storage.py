@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage import users
 from bot.storage.engine import DatabaseError, create_engine, session_factory, sqlite_path
-from bot.storage.migrate import alembic_config, upgrade
+from bot.storage.migrate import HEAD, alembic_config, current_revision, upgrade
 from bot.storage.models import (
     PIPELINE_TABLES,
     Answer,
@@ -103,6 +103,18 @@ def test_migrations_have_a_single_head() -> None:
     """Two engineers adding a migration each must not leave two heads behind."""
     heads = ScriptDirectory.from_config(alembic_config()).get_heads()
     assert len(heads) == 1, heads
+
+
+def test_the_quick_start_check_knows_the_newest_migration() -> None:
+    """``upgrade`` skips alembic for a database at ``HEAD``: it must be the real head."""
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD
+
+
+async def test_an_up_to_date_database_starts_without_alembic(migrated: AsyncEngine) -> None:
+    assert await current_revision(migrated) == HEAD
+    await upgrade(migrated)  # nothing to do, and nothing fails
+    async with migrated.connect() as conn:
+        assert await conn.scalar(text("SELECT version_num FROM alembic_version")) == HEAD
 
 
 async def test_upgrade_creates_every_table(migrated: AsyncEngine) -> None:

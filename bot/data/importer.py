@@ -90,6 +90,8 @@ def parse_document(raw: bytes | str) -> ExportDocument:
         data: Any = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ImportProblem("not_json", f"the file is not valid JSON ({exc})") from None
+    except RecursionError:  # a hostile file of thousands of nested brackets
+        raise ImportProblem("not_json", "the file nests too deeply to be an export") from None
     if not isinstance(data, dict) or "schema_version" not in data:
         raise ImportProblem("not_export", "the file is not a weekly-review-bot export")
     version = data["schema_version"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.handlers import keyboards as kb
 from bot.handlers.turn import Turn, private_turn
 
 FIRST_YEAR = 2000
@@ -14,8 +15,8 @@ def _parse(args: list[str], current_year: int) -> tuple[int, bool] | None:
         word = arg.lower()
         if word in ("all", "전체"):
             include_private = True
-        elif word.isdigit() and len(word) == 4:
-            year = int(word)
+        elif len(word) == 4 and (number := kb.small_int(word)) is not None:
+            year = number
         else:
             return None
     return year, include_private
@@ -43,9 +44,10 @@ async def on_draft_button(turn: Turn) -> None:
     assert query is not None
     assert query.data is not None
     parts = query.data.split(":")
-    if len(parts) != 4 or not parts[2].isdigit() or parts[3] not in ("0", "1"):
+    year = kb.small_int(parts[2]) if len(parts) == 4 else None
+    if year is None or not FIRST_YEAR <= year <= 9998 or parts[3] not in ("0", "1"):
         turn.reply(turn.tr("error.stale_button"))
         return
-    year, include_private = int(parts[2]), parts[3] == "1"
+    include_private = parts[3] == "1"
     turn.reply(turn.tr("draft.zip_preparing"))
     turn.out.task("draft_zip", year=year, include_private=include_private)

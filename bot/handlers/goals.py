@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.handlers import keyboards as kb
 from bot.handlers.turn import Turn, private_turn
 from bot.review.messages import preview
 from bot.storage import goals as store
@@ -82,11 +83,12 @@ async def on_goals_button(turn: Turn) -> None:
         await users.set_state(turn.session, turn.user, None)
         turn.reply(*await render(turn, notice=turn.tr("settings.saved")))
         return
-    if action == "add" and value.isdigit() and int(value) in _years(turn):
-        await ask_for_goals(turn, int(value))
+    number = kb.small_int(value)
+    if action == "add" and number is not None and number in _years(turn):
+        await ask_for_goals(turn, number)
         return
     goal = (
-        await store.goal_by_id(turn.session, turn.user.id, int(value)) if value.isdigit() else None
+        await store.goal_by_id(turn.session, turn.user.id, number) if number is not None else None
     )
     if goal is None:
         turn.reply(turn.tr("error.stale_button"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from babel.dates import get_day_names
@@ -14,6 +15,15 @@ CHECK = "✓ "
 
 def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
     return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
+
+
+_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits that fit a 64-bit integer column
+
+
+def small_int(text: str) -> int | None:
+    """A number from callback data, or None for anything else (forged data included:
+    a 40-digit "id" or Unicode digits such as "²" must not reach the database)."""
+    return int(text) if _ID.fullmatch(text) else None
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:

@@ -24,8 +24,11 @@ async def unknown_command(turn: Turn) -> None:
     message = turn.message
     assert message is not None
     assert message.text is not None
-    command = message.text.split()[0].split("@")[0][:64]
-    turn.reply(turn.tr("unknown.command", command=command))
+    word = message.text.split()[0]
+    command, _, addressee = word.partition("@")
+    if addressee and addressee.lower() != (turn.context.bot.username or "").lower():
+        return  # /review@SomeOtherBot: meant for another bot, none of ours
+    turn.reply(turn.tr("unknown.command", command=command[:64]))
 
 
 @private_turn()

@@ -16,6 +16,7 @@ from bot.domain.journal import ReviewStatus
 from bot.domain.schedule import review_week
 from bot.domain.weeks import IsoWeek
 from bot.handlers import goals
+from bot.handlers import keyboards as kb
 from bot.handlers.content import Content
 from bot.handlers.turn import Turn, private_turn
 from bot.i18n import Safe
@@ -111,7 +112,7 @@ async def on_review_button(turn: Turn) -> None:
     assert query.data is not None
     parts = query.data.split(":")
     action = parts[1] if len(parts) > 1 else ""
-    ids = [int(p) for p in parts[2:] if p.isdigit()]
+    ids = [n for n in map(kb.small_int, parts[2:]) if n is not None]
     if action in ("hl", "pv") and ids:
         await _toggle(turn, ids[0], action)
         return

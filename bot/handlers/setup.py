@@ -92,23 +92,24 @@ async def on_setup_button(turn: Turn) -> None:
     elif field == "tz" and (zone := resolve_timezone(value)) is not None:
         await _set_timezone(turn, flow, zone)
         return
-    elif field == "day" and value.isdigit() and 0 <= int(value) <= 6:
-        user.review_weekday = int(value)
+    elif field == "day" and (day := kb.small_int(value)) is not None and 0 <= day <= 6:
+        user.review_weekday = day
         if flow == ONBOARDING:
             turn.edit_or_reply(
                 turn.tr("onboarding.hour", day=kb.day_name(user.review_weekday, user.language)),
                 kb.hour_keyboard(ONBOARDING, user.review_hour),
             )
             return
-    elif field == "hour" and value.isdigit() and 0 <= int(value) <= 23:
-        user.review_hour = int(value)
+    elif field == "hour" and (hour := kb.small_int(value)) is not None and 0 <= hour <= 23:
+        user.review_hour = hour
         if flow == ONBOARDING:
             await _finish_onboarding(turn)
             return
     elif field == "recap" and value in ("on", "off"):
         user.monthly_recap = value == "on"
-    elif field == "draftday" and value.isdigit() and int(value) in kb.DRAFT_DAYS:
-        user.draft_day = int(value)
+    elif field == "draftday" and (draft_day := kb.small_int(value)) in kb.DRAFT_DAYS:
+        assert draft_day is not None
+        user.draft_day = draft_day
     elif field == "pause" and value in ("on", "off"):
         user.paused = value == "on"
     else:

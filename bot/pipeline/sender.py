@@ -25,9 +25,10 @@ from sqlalchemy import update
 from telegram import Bot, InlineKeyboardMarkup, ReactionTypeEmoji, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import metrics
+from bot import metrics, operations
+from bot.i18n import translator
 from bot.pipeline import tasks
-from bot.pipeline.outgoing import KEEP, TASK, Ref, target_of
+from bot.pipeline.outgoing import KEEP, TASK, Outgoing, Ref, target_of
 from bot.pipeline.pacing import Pacer, counts_for_chat
 from bot.services import Services
 from bot.storage import outbox
@@ -41,6 +42,7 @@ MAX_IN_FLIGHT = 64
 GIVE_UP_AFTER = dtm.timedelta(days=1)
 MAX_BACKOFF = 60.0
 RECORD_ATTEMPTS = 8
+MAX_FAILED_ATTEMPTS = 3  # a task that fails this often with an error of ours is given up
 SEND_TIMEOUT = 30.0  # a slow answer is awaited rather than sent twice
 BENIGN_BAD_REQUESTS = ("message is not modified",)
 GONE_BAD_REQUESTS = (
@@ -57,7 +59,7 @@ GONE_BAD_REQUESTS = (
 class Result:
     """What became of one row."""
 
-    kind: str  # sent, retry, drop, blocked
+    kind: str  # sent, retry, drop, blocked, failed
     message_id: int | None = None
     delay: float = 0.0
     count: bool = True
@@ -232,6 +234,8 @@ class Sender:
                 log.warning("task_retry", extra={"reason": _reason(exc), "in_s": delay})
                 return Result("retry", delay=delay, reason=_reason(exc))
             log.error("send_failed", extra={"method": row.method}, exc_info=exc)
+            if row.attempts + 1 >= MAX_FAILED_ATTEMPTS:  # a bug, not bad luck: stop and say so
+                return Result("failed", reason=_reason(exc))
             return Result("retry", delay=backoff(row.attempts + 4), reason=_reason(exc))
 
     async def _call(self, row: OutboxMessage, resolved: dict[int, int]) -> int | None:
@@ -314,6 +318,14 @@ class Sender:
                 await outbox.mark_sent(session, row.id, now, result.message_id)
             elif result.kind in ("sent", "drop"):
                 await outbox.remove(session, row.id)
+            elif result.kind == "failed":
+                await outbox.remove(session, row.id)
+                kind = result.reason.split(":")[0]  # the type only: no user content
+                await operations.record_error(session, now, "send_failed", kind)
+                user = await session.get(User, row.user_id) if row.user_id else None
+                if user is not None:
+                    tr = translator(user.language)
+                    Outgoing(session, row.chat_id, now, user.id).send_message(tr("error.generic"))
             elif result.kind == "blocked":
                 await outbox.drop_chat(session, row.chat_id)
                 await session.execute(

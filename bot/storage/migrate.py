@@ -1,19 +1,30 @@
-"""Applying alembic migrations programmatically (on start and from ``python -m bot db upgrade``)."""
+"""Applying alembic migrations programmatically (on start and from ``python -m bot db upgrade``).
+
+A database already at :data:`HEAD` is recognised with one query, without importing alembic,
+so an ordinary start stays quick and small; alembic loads only when there is work to do.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+HEAD = "0002"
+"""The newest revision in ``bot/migrations/versions`` (a test keeps the two in step)."""
 
 
 def alembic_config(url: str | None = None) -> Config:
     """An alembic Config pointing at the packaged migrations (no alembic.ini needed)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url is not None:
@@ -22,12 +33,28 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
 
 
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database is at; None for a new database."""
+    try:
+        async with engine.connect() as connection:
+            value = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+    except DBAPIError as exc:
+        if "alembic_version" in str(exc.orig):  # no such table (relation): a new database
+            return None
+        raise
+    return str(value) if value is not None else None
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the database to ``revision`` using a connection of ``engine``."""
+    if revision in ("head", HEAD) and await current_revision(engine) == HEAD:
+        return
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)

@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Bot
-from tests.helpers import onboard, stored_entries
+from tests.fakes import FakeUser
+from tests.helpers import onboard, stored_entries, stored_user
 
 TRICKY = [
     "x" * 4096,
@@ -86,3 +87,66 @@ async def test_any_text_during_time_zone_question_gets_an_escaped_reply(
     await user.tap("✓ English")
     await user.send(text)  # the fake Bot API rejects any reply whose HTML is malformed
     assert user.last_text()
+
+
+async def forged_tap(bot: Bot, user: FakeUser, data: str) -> None:
+    """A button tap whose callback data a client made up (on the latest bot message)."""
+    from telegram import Update
+
+    message = user.bot_messages()[-1]
+    update = {
+        "update_id": bot.api.next_update_id(),
+        "callback_query": {
+            "id": bot.api.open_callback_query(),
+            "chat_instance": "1",
+            "data": data,
+            "from": {"id": user.user_id, "is_bot": False, "first_name": "Ada"},
+            "message": message.payload,
+        },
+    }
+    await bot.feed(Update.de_json(update, bot.app.bot))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "rv:start:9999999999999999999999999999999",
+        "rv:next:1:99999999999999999999999",
+        "rv:start:²",
+        "goal:edit:99999999999999999999999",
+        "set:day:٣",
+        "set:hour:99999999999999999999",
+        "draft:zip:99999999999999999999:0",
+        "draft:zip:²²²²:0",
+    ],
+)
+async def test_forged_callback_data_gets_a_friendly_reply(bot: Bot, data: str) -> None:
+    user = bot.user()
+    await onboard(user)
+    before = await stored_user(bot, 1001)
+    await forged_tap(bot, user, data)
+    assert not bot.errors, bot.errors
+    assert "button" in user.last_text(), user.last_text()  # "no longer valid", "earlier step"
+    after = await stored_user(bot, 1001)
+    assert before is not None
+    assert after is not None
+    assert (after.review_weekday, after.review_hour) == (before.review_weekday, before.review_hour)
+
+
+async def test_a_deeply_nested_json_file_is_refused_kindly(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    await user.send_document(content=b"[" * 100_000, file_name="export.json")
+    assert "couldn't read this file as JSON" in user.last_text()
+    assert not bot.errors
+
+
+async def test_a_command_for_another_bot_is_none_of_ours(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    mark = user.mark()
+    await user.send("/review@SomeOtherBot")
+    assert user.texts_since(mark) == []
+    assert await stored_entries(bot, 1001) == []
+    await user.send("/help@weekly_review_test_bot")  # addressed to us: answered
+    assert "/review" in user.last_text()

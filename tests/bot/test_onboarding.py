@@ -128,3 +128,17 @@ async def test_nothing_is_scheduled_before_onboarding_finishes(bot: Bot) -> None
     assert stored is not None
     assert not stored.onboarded
     assert stored.next_due_at is None
+
+
+async def test_start_again_shows_the_settings_without_raw_tags(bot: Bot) -> None:
+    """The summary is HTML already: it must not be escaped a second time."""
+    user = bot.user()
+    await onboard(user)
+    await user.send("/start")
+    assert "Language: English" in user.last_text()
+    assert "<b>" not in user.last_text()
+    korean = bot.user(1002, language_code="ko")
+    await onboard(korean, day="일요일")
+    await korean.send("/start")
+    assert "<b>" not in korean.last_text()
+    assert "한국어" in korean.last_text()
