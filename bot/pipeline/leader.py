@@ -15,7 +15,6 @@ import logging
 import uuid
 
 from sqlalchemy import or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.services import Services
 from bot.storage.models import ServiceState
@@ -43,6 +42,8 @@ class SenderLease:
         if self._renewed is not None and now - self._renewed < dtm.timedelta(seconds=RENEW_EVERY):
             return True
         async with self.services.transaction() as session:
+            from sqlalchemy.dialects import postgresql, sqlite
+
             dialect = session.get_bind().dialect.name
             insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             await session.execute(

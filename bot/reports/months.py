@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dtm
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -64,8 +65,10 @@ _KOREAN_NATIVE = {
 }
 
 
-def _english_month_names() -> dict[str, int]:
-    names: dict[str, int] = {}
+@functools.cache
+def _month_names() -> dict[str, int]:
+    """English (wide and short, from Babel) and Korean month names; loaded on first use."""
+    names: dict[str, int] = dict(_KOREAN_NATIVE)
     for width in ("wide", "abbreviated"):
         for number, name in get_month_names(width, locale="en").items():
             names[str(name).lower()] = int(number)
@@ -73,7 +76,6 @@ def _english_month_names() -> dict[str, int]:
     return names
 
 
-_NAMES = _english_month_names() | _KOREAN_NATIVE
 _NUMBER = r"(\d{1,2})"
 _YEAR = r"(\d{4})"
 _YEAR_MONTH = re.compile(rf"{_YEAR}\s*[-/.]\s*{_NUMBER}\.?")
@@ -103,7 +105,7 @@ def _explicit(year: int, month: int, today: dtm.date) -> MonthChoice | MonthErro
 
 
 def _name(word: str) -> int | None:
-    return _NAMES.get(word.strip().rstrip(".").lower())
+    return _month_names().get(word.strip().rstrip(".").lower())
 
 
 def parse_month(arg: str, today: dtm.date) -> MonthChoice | MonthError:

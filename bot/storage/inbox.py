@@ -12,7 +12,6 @@ import enum
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import InboxUpdate, ServiceState
@@ -45,6 +44,8 @@ async def store(
         }
         for update_id, chat_key, payload in rows
     ]
+    from sqlalchemy.dialects import postgresql, sqlite  # only the one in use loads its driver bits
+
     dialect = session.get_bind().dialect.name
     statement = (
         postgresql.insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"])
