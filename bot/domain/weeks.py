@@ -87,3 +87,44 @@ class IsoWeek:
 def weeks_in_year(year: int) -> int:
     """52 or 53: the number of ISO weeks in ``year``."""
     return dtm.date(year, 12, 28).isocalendar().week
+
+
+_LAST_WORDS = frozenset({"last", "previous", "지난주", "저번주", "지난", "저번"})
+_THIS_WORDS = frozenset({"this", "current", "이번주", "이번", "금주"})
+_WEEK_NUMBER = re.compile(r"^(?:w|week|wk)?\s*(\d{1,2})(?:\s*주차?)?$", re.IGNORECASE)
+
+
+def week_meant(args: list[str], today: IsoWeek, reviewing: IsoWeek) -> IsoWeek | None:
+    """The week a user means by ``/review`` arguments; None when the words name no week.
+
+    ``today`` is the calendar week the user is in (their time zone), ``reviewing`` the week
+    their weekly slot reviews right now (the week before, early in the week):
+
+    * nothing → ``reviewing``, the week the latest prompt asked about;
+    * ``last`` / ``지난주`` → the calendar week before ``today``;
+    * ``this`` / ``이번주`` → ``today``;
+    * ``8``, ``W8``, ``W08``, ``8주차`` → the latest week 8 that is not in the future;
+    * ``2026-W08`` → that week.
+    """
+    text = " ".join(args).strip().lower()
+    if not text:
+        return reviewing
+    if text in _LAST_WORDS or text in {f"{w} week" for w in ("last", "previous")}:
+        return today.previous()
+    if text in _THIS_WORDS or text == "this week":
+        return today
+    number = _WEEK_NUMBER.match(text)
+    if number is not None:
+        week = int(number.group(1))
+        for year in (today.year, today.year - 1):
+            try:
+                candidate = IsoWeek(year, week)
+            except ValueError:
+                continue
+            if candidate <= today:
+                return candidate
+        return None
+    try:
+        return IsoWeek.parse(text)
+    except ValueError:
+        return None

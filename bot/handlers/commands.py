@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import BotCommand
 
-from bot.i18n import LANGUAGES, translator
+from bot.i18n import LANGUAGES, Safe, translator
 
 # In the order /help and Telegram's menu show them.
 COMMANDS: tuple[str, ...] = (
@@ -34,7 +34,7 @@ def bot_commands(lang: str) -> list[BotCommand]:
 def help_text(lang: str) -> str:
     tr = translator(lang)
     lines = [f"/{name} — {tr(f'command.{name}')}" for name in COMMANDS]
-    return tr("help.text", commands="\n".join(lines))
+    return tr("help.text", commands=Safe("\n".join(lines)))  # each line is HTML already
 
 
 async def register_commands(bot: object) -> None:

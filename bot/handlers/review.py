@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.journal import ReviewStatus
 from bot.domain.schedule import review_week
-from bot.domain.weeks import IsoWeek
+from bot.domain.weeks import IsoWeek, week_meant
 from bot.handlers import goals
 from bot.handlers import keyboards as kb
 from bot.handlers.content import Content
@@ -40,20 +40,10 @@ async def review_command(turn: Turn) -> None:
     if not turn.user.onboarded:
         turn.reply(turn.tr("settings.finish_setup_first"))
         return
-    args = turn.context.args or []
-    this_week = review_week(turn.now, turn.zone.key)
-    week: IsoWeek | None
-    if not args:
-        week = this_week
-    elif len(args) == 1 and args[0].lower() in ("last", "지난주"):
-        week = this_week.previous()
-    else:
-        try:
-            week = IsoWeek.parse(" ".join(args)) if len(args) == 1 else None
-        except ValueError:
-            week = None
+    today = turn.current_week
+    week = week_meant(turn.context.args or [], today, review_week(turn.now, turn.zone.key))
     if week is None:
-        turn.reply(turn.tr("review.usage", example=this_week.previous().key))
+        turn.reply(turn.tr("review.usage", example=today.previous().key))
         return
     if week > turn.current_week:
         turn.reply(turn.tr("review.future", week=week.key))

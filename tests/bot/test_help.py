@@ -37,3 +37,35 @@ async def test_every_listed_command_is_understood(bot: Bot) -> None:
     for name in COMMANDS:
         await user.send(f"/{name}")
         assert "don't know the command" not in user.last_text(), name
+
+
+REVIEW_FORMS = ["/review last", "/review 8", "/review W08", "/review 2026-W08"]
+
+
+@pytest.mark.parametrize("form", [*REVIEW_FORMS, "/review 지난주", "/review 8주차"])
+async def test_every_review_form_that_help_shows_works(bot: Bot, form: str) -> None:
+    user = bot.user()
+    await onboard(user)
+    mark = user.mark()
+    await user.send(form)
+    said = " ".join(user.texts_since(mark))
+    assert "Use /review" not in said, said
+    assert "Week" in said  # the review of that week started
+
+
+async def test_help_shows_the_review_forms(bot: Bot) -> None:
+    user = bot.user()
+    await user.send("/help")
+    assert all(form in user.last_text() for form in REVIEW_FORMS)
+
+
+async def test_review_last_on_a_tuesday_is_the_week_just_prompted(bot: Bot) -> None:
+    """The snoozer's trap: early in the week, "last week" is the week the prompt was about."""
+    import datetime as dtm
+
+    user = bot.user()
+    await onboard(user)
+    bot.clock.set(dtm.datetime(2026, 11, 24, 1, 0, tzinfo=dtm.UTC))  # Tuesday 10:00 in Seoul
+    mark = user.mark()
+    await user.send("/review last")
+    assert "Week 47" in " ".join(user.texts_since(mark))

@@ -236,15 +236,17 @@ async def test_late_answer_counts_for_the_week_it_reviews(bot: Bot) -> None:
     user = bot.user()
     await onboard(user)
     bot.clock.set(dtm.datetime(2026, 11, 25, 3, 0, tzinfo=dtm.UTC))  # Wednesday of week 48
-    await user.send("/review last")
-    assert "Week 46 · Nov 9 – 15" in flat(user.texts_since(0)[-2])
+    await user.send("/review last")  # the calendar's last week, whatever the weekday
+    assert "Week 47 · Nov 16 – 22" in flat(user.texts_since(0)[-2])
     await user.send("A late headline")
     [entry] = await stored_entries(bot, 1001)
-    assert entry.week == "2026-W46"
+    assert entry.week == "2026-W47"
     await user.send("/review 2026-W45")
     await user.send("Even later")
+    await user.send("/review 44")  # the form the skip confirmation suggests
+    await user.send("Later still")
     entries = await stored_entries(bot, 1001)
-    assert [e.week for e in entries] == ["2026-W46", "2026-W45"]
+    assert [e.week for e in entries] == ["2026-W47", "2026-W45", "2026-W44"]
 
 
 async def test_review_of_a_future_week_is_refused_kindly(bot: Bot) -> None:
