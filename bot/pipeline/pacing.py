@@ -2,16 +2,27 @@
 
 The sender asks :meth:`Pacer.chat_ready_at` before it picks a chat, so a chat that must still
 wait never holds up the others, and books the chat's slot only when the overall turn comes.
+Turns are handed out in order, each just before its request leaves:
+
+* one every ``1 / overall_per_second`` seconds, counted from the slot it was due rather than
+  from when the waiting task woke up, so late wake-ups do not slow the rate down; a stall of
+  more than half a slot is not caught up with a burst;
+* and never more than ``WINDOW_MAX`` in any rolling second, so requests that arrive at
+  Telegram closer together than they left still stay under its 30 a second.
+
 A 429 pauses everyone for ``retry_after``. All waiting goes through the injected clock.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 
 from bot.clock import Clock
 
-OVERALL_PER_SECOND = 29.0  # Telegram allows about 30; the margin absorbs jitter
+OVERALL_PER_SECOND = 29.2  # Telegram allows about 30; WINDOW_MAX keeps the margin
+WINDOW_MAX = 29  # requests in any rolling second
+WINDOW = 1.005  # seconds (a little over one, for the clock granularity on both sides)
 PER_CHAT_INTERVAL = 1.05  # about one message a second in one chat
 UNPACED_METHODS = frozenset({"answerCallbackQuery"})
 PER_CHAT_METHODS = ("send", "copy", "forward")
@@ -38,6 +49,7 @@ class Pacer:
         self._next_overall = 0.0
         self._flood_until = 0.0
         self._chat_next: dict[int, float] = {}
+        self._recent: deque[float] = deque(maxlen=WINDOW_MAX)
         self._lock = asyncio.Lock()
 
     def _now(self) -> float:
@@ -64,13 +76,18 @@ class Pacer:
         async with self._lock:
             while True:
                 now = self._now()
-                start = max(now, self._next_overall, self._flood_until)
+                slot = max(self._next_overall, self._flood_until)
+                start = max(now, slot)
+                if len(self._recent) == WINDOW_MAX:
+                    start = max(start, self._recent[0] + WINDOW)
                 if per_chat:
                     start = max(start, self._chat_next.get(chat_id, 0.0))
                 if start <= now:
                     break
-                await self._clock.sleep(start - now)
-            self._next_overall = now + self._interval
+                await self._clock.sleep(max(start - now, 0.001))  # clocks tick in µs or ms
+            # From the slot this turn was due, unless it is more than half a slot late.
+            self._next_overall = max(slot, now - self._interval / 2) + self._interval
+            self._recent.append(now)
             if per_chat:
                 self._chat_next[chat_id] = now + self._per_chat
         if len(self._chat_next) > 10_000:  # forget chats whose spacing no longer matters

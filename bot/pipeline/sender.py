@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup, ReactionTypeEmoji, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -85,6 +86,8 @@ class Sender:
         self._running: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._wake = asyncio.Event()
+        self._results: list[tuple[OutboxMessage, Result]] = []
+        self._record_lock = asyncio.Lock()
         self.sent = 0
         self.floods = 0
         self.next_ready: float | None = None
@@ -120,8 +123,6 @@ class Sender:
                 self.next_ready = min(ready, self.next_ready or ready)
                 continue
             await self._slots.acquire()
-            if row.method != TASK:
-                await self.pacer.turn(row.chat_id, row.method)
             self._busy.add(row.chat_id)
             task = asyncio.create_task(self._deliver(row, resolved))
             self._running.add(task)
@@ -182,18 +183,36 @@ class Sender:
 
     async def _deliver(self, row: OutboxMessage, resolved: dict[int, int]) -> None:
         try:
+            if row.method != TASK:  # the turn is taken right before the request leaves
+                await self.pacer.turn(row.chat_id, row.method)
             result = await self._attempt(row, resolved)
+        except BaseException:  # cancelled at shutdown: the row stays pending
+            self._release([row])
+            raise
+        self._results.append((row, result))
+        await self._flush_results()
+
+    async def _flush_results(self) -> None:
+        """Write every result waiting, in one transaction (whoever holds the lock writes the
+        results of the sends that finished meanwhile too), then free their chats."""
+        async with self._record_lock:
+            batch, self._results = self._results, []
+            if not batch:
+                return  # an earlier holder wrote ours
             for attempt in range(RECORD_ATTEMPTS):
                 try:
-                    await self._record(row, result)
+                    await self._record(batch)
                     break
-                except Exception as exc:  # the database is busy: the send must not repeat
-                    log.warning("send_record_failed", extra={"row": row.id, "reason": _reason(exc)})
+                except Exception as exc:  # the database is busy: the sends must not repeat
+                    log.warning("send_record_failed", extra={"reason": _reason(exc)})
                     await self.services.clock.sleep(backoff(attempt))
-        finally:
+            self._release([row for row, _ in batch])
+
+    def _release(self, rows: list[OutboxMessage]) -> None:
+        for row in rows:
             self._busy.discard(row.chat_id)
             self._slots.release()
-            self._wake.set()
+        self._wake.set()
 
     async def _attempt(self, row: OutboxMessage, resolved: dict[int, int]) -> Result:
         try:
@@ -308,37 +327,57 @@ class Sender:
             raise MessageGone(data)
         return target
 
-    async def _record(self, row: OutboxMessage, result: Result) -> None:
-        metrics.SENDS.labels(row.method, result.kind).inc()
+    async def _record(self, batch: list[tuple[OutboxMessage, Result]]) -> None:
         now = self.services.clock.now()
-        if result.kind == "sent":
-            self.sent += 1
+        done = [
+            row.id
+            for row, result in batch
+            if result.kind == "drop"
+            or (result.kind == "sent" and not (row.payload or {}).get(KEEP))
+        ]
         async with self.services.transaction() as session:
-            if result.kind == "sent" and (row.payload or {}).get(KEEP):
-                await outbox.mark_sent(session, row.id, now, result.message_id)
-            elif result.kind in ("sent", "drop"):
-                await outbox.remove(session, row.id)
-            elif result.kind == "failed":
-                await outbox.remove(session, row.id)
-                kind = result.reason.split(":")[0]  # the type only: no user content
-                await operations.record_error(session, now, "send_failed", kind)
-                user = await session.get(User, row.user_id) if row.user_id else None
-                if user is not None:
-                    tr = translator(user.language)
-                    Outgoing(session, row.chat_id, now, user.id).send_message(tr("error.generic"))
-            elif result.kind == "blocked":
-                await outbox.drop_chat(session, row.chat_id)
-                await session.execute(
-                    update(User)
-                    .where(User.chat_id == row.chat_id)
-                    .values(blocked=True, next_due_at=None, next_recap_at=None, next_draft_at=None)
-                )
-            elif now - row.created_at > GIVE_UP_AFTER:
-                log.warning("send_given_up", extra={"method": row.method, "chat": row.chat_id})
-                await outbox.remove(session, row.id)
-            else:
-                when = now + dtm.timedelta(seconds=result.delay)
-                await outbox.retry_later(session, row.id, when, result.reason, count=result.count)
+            await outbox.remove_all(session, done)  # the common case, in one statement
+            for row, result in batch:
+                if row.id not in done:
+                    await self._record_one(session, row, result, now)
+        for row, result in batch:
+            metrics.SENDS.labels(row.method, result.kind).inc()
+            if result.kind == "sent":
+                self.sent += 1
+
+    async def _record_one(
+        self, session: AsyncSession, row: OutboxMessage, result: Result, now: dtm.datetime
+    ) -> None:
+        if result.kind == "sent" and (row.payload or {}).get(KEEP):
+            await outbox.mark_sent(session, row.id, now, result.message_id)
+        elif result.kind in ("sent", "drop"):
+            await outbox.remove(session, row.id)
+        elif result.kind == "failed":
+            await outbox.remove(session, row.id)
+            kind = result.reason.split(":")[0]  # the type only: no user content
+            await operations.record_error(session, now, "send_failed", kind)
+            user = await session.get(User, row.user_id) if row.user_id else None
+            if user is not None:
+                tr = translator(user.language)
+                Outgoing(session, row.chat_id, now, user.id).send_message(tr("error.generic"))
+        elif result.kind == "blocked":
+            await outbox.drop_chat(session, row.chat_id)
+            await session.execute(
+                update(User)
+                .where(User.chat_id == row.chat_id)
+                .values(blocked=True, next_due_at=None, next_recap_at=None, next_draft_at=None)
+            )
+        elif now - row.created_at > GIVE_UP_AFTER:
+            log.warning("send_given_up", extra={"method": row.method, "chat": row.chat_id})
+            await outbox.remove(session, row.id)
+        else:
+            when = now + dtm.timedelta(seconds=result.delay)
+            await outbox.retry_later(session, row.id, when, result.reason, count=result.count)
+
+
+def _forgettable(row: OutboxMessage, result: Result) -> bool:
+    """Sent and not referred to by a later row, or refused for good: the row can go."""
+    return result.kind == "drop" or (result.kind == "sent" and not (row.payload or {}).get(KEEP))
 
 
 def _reason(exc: BaseException) -> str:

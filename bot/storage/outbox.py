@@ -72,6 +72,12 @@ async def mark_sent(
     )
 
 
+async def remove_all(session: AsyncSession, row_ids: Sequence[int]) -> None:
+    """:func:`remove` for many rows at once."""
+    if row_ids:
+        await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(row_ids)))
+
+
 async def remove(session: AsyncSession, row_id: int) -> None:
     """Forget a row that was sent and is not referred to, or that Telegram refused for good."""
     await session.execute(delete(OutboxMessage).where(OutboxMessage.id == row_id))
