@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_skeleton
 from telegram import InlineKeyboardMarkup
 
 from bot.domain.timezones import resolve_timezone, suggest_timezones, utc_offset_label
@@ -195,6 +195,8 @@ def next_prompt_text(turn: Turn) -> str:
     if user.next_due_at is None:
         return turn.tr("settings.no_prompt")
     local = user.next_due_at.astimezone(ZoneInfo(user.timezone or "UTC"))
+    if user.language == "ko":  # "12월 6일 (일) 19:00": Babel's Korean month-day-weekday
+        return f"{format_skeleton('MMMEd', local, locale='ko')} {local:%H:%M}"
     return str(format_datetime(local, "EEEE, MMM d, HH:mm", locale=user.language))
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from bot.domain.journal import ReviewStatus, WeekView
 from bot.domain.weeks import IsoWeek
 from bot.i18n import translator
-from bot.reports.stats import energy_of
+from bot.reports.stats import energy_of, week_number
 
 if TYPE_CHECKING:  # matplotlib is imported only when a chart is drawn: it is slow and large
     from matplotlib.artist import Artist
@@ -182,10 +182,10 @@ def _texts(lang: str, title: str, points: Sequence[_Point]) -> tuple[dict[str, s
     When no installed font can draw the language's script (e.g. no Hangul font), the legend
     falls back to English and a title it cannot draw becomes the ASCII week span.
     """
-    texts = _labels(lang) | {"title": title}
+    texts = _labels(lang) | {"title": title, "lang": lang}
     font = font_for("".join(texts.values()))
     if font is None:
-        texts = _labels(FALLBACK_LANG) | {"title": title}
+        texts = _labels(FALLBACK_LANG) | {"title": title, "lang": FALLBACK_LANG}
         font = font_for("".join(texts.values()))
         if font is None:
             span = f"{points[0].week.key} - {points[-1].week.key}" if points else ""
@@ -229,7 +229,10 @@ def energy_chart_png(weeks: Sequence[WeekView], lang: str, title: str) -> bytes:
     axes.set_yticks([1, 2, 3, 4, 5])
     axes.set_xlim(-0.5, max(len(points) - 0.5, 0.5))
     step = max(1, -(-len(points) // 27))  # at most ~27 labels
-    axes.set_xticks(xs[::step], [f"W{p.week.week}" for p in points[::step]])
+    tick_lang = texts["lang"]  # Korean week numbers only where a Hangul font draws them
+    axes.set_xticks(
+        xs[::step], [week_number(p.week, tick_lang) for p in points[::step]], fontproperties=font
+    )
     axes.set_ylabel(texts["axis"], fontproperties=font)
     axes.set_title(texts["title"], fontproperties=font, fontsize=14)
     axes.grid(axis="y", color="#ffffff", linewidth=1.2, zorder=1)

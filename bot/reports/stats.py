@@ -22,9 +22,14 @@ def week_dates(week: IsoWeek, lang: str) -> str:
     return str(format_interval(week.monday, week.sunday, skeleton, locale=lang))
 
 
+def week_number(week: IsoWeek, lang: str) -> str:
+    """The week's number as the user reads it: ``W14`` / ``14주차`` (as the review says)."""
+    return f"{week.week}주차" if lang == "ko" else f"W{week.week}"
+
+
 def week_label(week: IsoWeek, lang: str) -> str:
-    """A link-free reference to a week: ``W14, Apr 1 – 7``."""
-    return f"W{week.week}, {week_dates(week, lang)}"
+    """A link-free reference to a week: ``W14, Apr 1 – 7`` / ``14주차, 4월 1일~7일``."""
+    return f"{week_number(week, lang)}, {week_dates(week, lang)}"
 
 
 def month_name(year: int, month: int, lang: str, *, with_year: bool = True) -> str:

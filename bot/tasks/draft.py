@@ -19,7 +19,7 @@ from bot.pipeline.tasks import TaskContext
 from bot.reports import collect
 from bot.reports.charts import energy_chart_png
 from bot.reports.draft import DraftNumbers, compile_draft, draft_numbers
-from bot.reports.stats import weeks_of_year
+from bot.reports.stats import week_number, weeks_of_year
 from bot.storage import users
 from bot.storage.journal import load_journal
 from bot.storage.models import User
@@ -202,7 +202,7 @@ async def build_archive(
             content = bytes(await telegram_file.download_as_bytearray())
         except TelegramError as exc:
             log.warning("photo_not_fetched", extra={"user": user.id, "reason": type(exc).__name__})
-            missing.append(f"W{view.week.week}")
+            missing.append(week_number(view.week, user.language))
             continue
         images[unique_id] = path
         files[path] = content

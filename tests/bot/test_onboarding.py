@@ -142,3 +142,11 @@ async def test_start_again_shows_the_settings_without_raw_tags(bot: Bot) -> None
     await korean.send("/start")
     assert "<b>" not in korean.last_text()
     assert "한국어" in korean.last_text()
+
+
+async def test_korean_dates_read_as_korean(bot: Bot) -> None:
+    user = bot.user(language_code="ko")
+    await onboard(user, day="일요일")
+    assert "11월 22일 (일) 19:00" in user.last_text()  # not "일요일, 11월 22, 19:00"
+    await user.send("/settings")
+    assert "11월 22일 (일) 19:00" in user.last_text()

@@ -247,3 +247,13 @@ def test_focus_for_a_week_not_begun_yet_is_still_shown() -> None:
     last = week(41, answer("next", Section.FOCUS, "Rest before the summit", 5))
     shown = full_text(render_recap(october(SAMPLE[0], last, current=W(2026, 41)), "en"))
     assert "Focus for the week after: Rest before the summit (W41)" in shown
+
+
+def test_korean_week_references_say_jucha_like_the_review() -> None:
+    """One Korean form for week numbers everywhere: "47주차", as the review itself says."""
+    from bot.domain.weeks import IsoWeek
+    from bot.reports.stats import week_label, week_number
+
+    assert week_number(IsoWeek(2026, 47), "ko") == "47주차"
+    assert week_label(IsoWeek(2026, 47), "ko").startswith("47주차, ")
+    assert week_number(IsoWeek(2026, 47), "en") == "W47"
