@@ -37,6 +37,7 @@ from bot.pipeline.runtime import PIPELINE_KEY, Pipeline
 from bot.review import flow
 from bot.services import Services
 from bot.storage import deliveries, reviews, users
+from bot.storage.errors import is_transient
 from bot.storage.models import Review, User
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,21 @@ SILENT_WEEKS_BEFORE_WELCOME_BACK = 3
 
 
 async def tick(context: BotContext) -> None:
-    """One pass of the scheduler (the JobQueue calls this; tests call it directly)."""
+    """One pass of the scheduler (the JobQueue calls this; tests call it directly).
+
+    A busy database (held by a backup, a full disk) skips the pass with one WARNING line; the
+    next tick does what is due, since the schedule lives in the database.
+    """
+    try:
+        await _tick(context)
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        log.warning("tick_skipped", extra={"reason": f"{type(exc).__name__}: {reason}"[:200]})
+
+
+async def _tick(context: BotContext) -> None:
     services = context.services
     began = services.clock.now()
     await run_due(services)

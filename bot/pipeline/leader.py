@@ -2,8 +2,10 @@
 
 The sender holds a lease, a row in ``service_state`` that it renews every few seconds by
 compare-and-set. A replica that dies stops renewing, and another takes over once the lease
-has run out. This works the same on SQLite (one process, which always gets the lease, and a
-second process started by mistake cannot send twice) and on PostgreSQL (replicas).
+has run out; a process that crashed on this same machine is recognised at once (its pid is
+gone), so a restart does not wait. This works the same on SQLite (one process, which always
+gets the lease, and a second process started by mistake cannot send twice) and on
+PostgreSQL (replicas).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import asyncio
 import contextlib
 import datetime as dtm
 import logging
+import os
+import socket
 import uuid
 
 from sqlalchemy import or_, update
@@ -23,6 +27,7 @@ log = logging.getLogger(__name__)
 LEASE_NAME = "sender_lease"
 LEASE_TTL = dtm.timedelta(seconds=15)
 RENEW_EVERY = 3.0
+_LIVE_HERE: set[str] = set()  # leases of this process not released yet
 
 
 class SenderLease:
@@ -30,8 +35,9 @@ class SenderLease:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.owner = uuid.uuid4().hex
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
         self._renewed: dtm.datetime | None = None
+        _LIVE_HERE.add(self.owner)
 
     async def hold(self) -> bool:
         """Take or renew the lease; True while this process holds it.
@@ -69,12 +75,33 @@ class SenderLease:
         """Give the lease up at shutdown, so another process need not wait for it to run out."""
         expired = self.services.clock.now() - 2 * LEASE_TTL
         self._renewed = None
+        _LIVE_HERE.discard(self.owner)
         async with self.services.transaction() as session:
             await session.execute(
                 update(ServiceState)
                 .where(ServiceState.name == LEASE_NAME, ServiceState.value == self.owner)
                 .values(updated_at=expired)
             )
+
+
+def _dead_here(owner: str) -> bool:
+    """Whether ``owner`` (``host:pid:nonce``) was a process of this machine that is gone: its
+    pid is free, or it is our own pid (a restarted container runs as the same pid again)."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():  # an earlier life of this pid (a restarted container), or a sibling
+        return owner not in _LIVE_HERE
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, under another user
+    return False
 
 
 async def lead(lease: SenderLease, may_send: asyncio.Event, stop: asyncio.Event) -> None:
