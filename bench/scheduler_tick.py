@@ -248,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> Report:
         title="Scheduler: M users due at once, prompted through the production Application",
         target=(
             f"every user gets exactly one prompt; never more than {TELEGRAM_RATE:.0f} sends in "
-            f"any second of virtual time, so M sends take at least (M − 1)/{TELEGRAM_RATE:.0f} s "
+            f"any second of virtual time, so M sends take at least ⌈M/{TELEGRAM_RATE:.0f}⌉ − 1 s "
             "of virtual time"
         ),
         quick=args.quick,
@@ -278,7 +278,8 @@ def main(argv: Sequence[str] | None = None) -> Report:
         wall = sum(p["wall"] for p in passes)
         sending = sum(p["virtual"] for p in passes)
         users = int(m)
-        floor = (users - len(passes)) / TELEGRAM_RATE  # (n − 1)/30 s for each pass of n sends
+        # At most 30 sends in any one-second window: n sends need ⌈n/30⌉ − 1 s at least.
+        floor = sum(math.ceil(p["sent"] / TELEGRAM_RATE) - 1 for p in passes)
         ok = (
             ok
             and found["exactly_once"]
@@ -313,8 +314,8 @@ def main(argv: Sequence[str] | None = None) -> Report:
         "Wall time is CPU work: database transactions, PTB request building and the fake API "
         "(which parses and validates every message's HTML, as Telegram would).",
         "Virtual time is what users wait: the rate limiter sleeps on the injected clock. Each "
-        f"pass of n sends takes at least (n − 1)/{TELEGRAM_RATE:.0f} s ('floor' sums that over "
-        "the passes; one pass of all M would need (M − 1)/30 s). The JobQueue starts a pass "
+        f"pass of n sends takes at least ⌈n/{TELEGRAM_RATE:.0f}⌉ − 1 s ('floor' sums that over "
+        "the passes: at most 30 sends in any one-second window). The JobQueue starts a pass "
         "every 30 s, so 'last prompt after' includes the idle time between passes.",
     ]
     return finish(report, args)

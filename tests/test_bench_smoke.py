@@ -7,11 +7,12 @@ only check that the benchmarks run, write their JSON, and that what they verify 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from bench import draft_compile, memory, recap_scaling, run_all, scheduler_tick
+from bench import draft_compile, memory, pipeline, recap_scaling, run_all, scheduler_tick, startup
 from bench.common import Report, Stats, Table
 from bench.report import END, START, render, replace_section
 
@@ -90,6 +91,57 @@ def test_memory_child_process_returns_its_measurement() -> None:
     assert found["traced_peak"] > 0
 
 
+def test_pipeline_runs_the_bot_process_and_the_echo_bot(tmp_path: Path) -> None:
+    report = pipeline.main(["--quick", "--json", str(tmp_path / "pipeline.json")])
+
+    sizes, data = pipeline.QUICK, report.data
+    fanout = data["bot_fanout"]
+    assert fanout["exactly_once"], fanout
+    assert fanout["prompted_once"] == fanout["users"] == sizes.fanout
+    assert data["echo_fanout"]["sends"] > 0
+    assert data["bot_burst"]["all_acknowledged"], data["bot_burst"]
+    # The echo bot may drop a reply after AIORateLimiter's three retries; it is the baseline.
+    assert data["echo_burst"]["acknowledged"] > 0
+    for side in ("bot", "echo"):
+        assert data[f"{side}_burst"]["notes"] == sizes.notes
+        assert data[f"{side}_burst"]["cpu_seconds"] >= 0
+        assert data[f"{side}_latency"]["acknowledged"] == sizes.latency_notes
+        assert data[f"{side}_exit_code"] == 0
+    # Every note got its 👌; the first one of the week per user also got a message.
+    assert data["bot_burst"]["requests"]["setMessageReaction"] == sizes.notes
+    assert data["bot_log"]["tracebacks"] == 0
+    assert report.tables[0].rows[0][0].startswith("(1) fan-out")
+    assert _saved(tmp_path / "pipeline.json").data == json.loads(json.dumps(report.data))
+
+
+def test_pipeline_rate_helpers() -> None:
+    sends = [n / 8 for n in range(81)]  # 8 a second for 10 s (exact binary fractions)
+    assert pipeline.steady_rate(sends) == pytest.approx(8.0)
+    assert pipeline.peak_per_second(sends) == 8
+    assert pipeline.steady_rate([1.0]) is None
+    assert pipeline.burst_target(pipeline.FULL) == pytest.approx(80.0)
+
+
+def test_run_all_only_replaces_the_benchmarks_it_ran() -> None:
+    def report(name: str, verdict: str) -> Report:
+        return Report(name=name, title=name.upper(), target="t", quick=False, verdict=verdict)
+
+    old = render([report("a", "old a"), report("b", "old b")], {"cores": "2"}, date="D1")
+    new = render([report("b", "new b"), report("c", "new c")], {"cores": "2"}, date="D2")
+
+    merged = run_all.merge_generated(old, new)
+
+    assert "on D2;" in merged
+    assert "old b" not in merged
+    assert merged.index("| A |") < merged.index("| B |") < merged.index("| C |")
+    assert merged.index("### A") < merged.index("### B") < merged.index("### C")
+    assert "### A\n\n_Measured on D1; not re-run since._" in merged
+    assert merged.count("_Measured on") == 1
+    # Merging again keeps A's date; text that is not a generated section is replaced.
+    assert run_all.merge_generated(merged, new) == merged
+    assert run_all.merge_generated("old numbers", new) == new
+
+
 def test_replace_section_needs_both_markers_in_order() -> None:
     with pytest.raises(ValueError, match="bench:start"):
         replace_section("no markers here", "numbers")
@@ -117,3 +169,11 @@ def test_stats_median_and_p95() -> None:
     assert stats.median == pytest.approx(10.5)
     assert stats.p95 == pytest.approx(19.05)
     assert (stats.minimum, stats.maximum, stats.runs) == (1.0, 20.0, 20)
+
+
+def test_startup_measures_the_bot_and_the_echo_bot(tmp_path: Path) -> None:
+    report = startup.main(["--quick", "--json", str(tmp_path / "startup.json")])
+    for who in ("bot", "echo"):
+        assert report.data[who]["startup_s"] > 0
+        assert report.data[who]["rss_mib"] > 10
+    assert set(report.data["ratio"]) == {"startup_s", "rss_mib"}
