@@ -81,13 +81,16 @@ async def count_rows(bot: Bot, model: type) -> int:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-async def tap_data(bot: Bot, user: FakeUser, data: str) -> None:
+async def tap_data(bot: Bot, user: FakeUser, data: str, *, forged: bool = False) -> None:
     """Tap the button with callback ``data`` on the user's latest keyboard (for buttons whose
-    visible text repeats, like ⬆️)."""
+    visible text repeats, like ⬆️); ``forged``: data a client made up, on the latest message."""
     from telegram import Update
 
-    message = next(m for m in reversed(user.bot_messages()) if m.inline_buttons)
-    assert any(b.get("callback_data") == data for b in message.inline_buttons), data
+    if forged:
+        message = user.bot_messages()[-1]
+    else:
+        message = next(m for m in reversed(user.bot_messages()) if m.inline_buttons)
+        assert any(b.get("callback_data") == data for b in message.inline_buttons), data
     update = {
         "update_id": bot.api.next_update_id(),
         "callback_query": {

@@ -113,15 +113,23 @@ async def send_draft(ctx: TaskContext, user: User, draft: Draft) -> None:
     await ctx.send_message(summary_text(user, draft), reply_markup=zip_keyboard(user, draft))
 
 
+async def _user_and_journal(ctx: TaskContext) -> tuple[User, Journal] | None:
+    """The task's user and all their weeks, read without holding the write lock."""
+    async with ctx.services.reading() as session:
+        user = await users.get_user(session, ctx.user_id or 0)
+        if user is None:
+            return None  # deleted since the task was queued
+        return user, await load_journal(session, user)
+
+
 async def run_draft(ctx: TaskContext, params: dict[str, Any]) -> None:
     """Compile and send the draft of ``params["year"]``; an empty year gets a short note when
     the user asked, and nothing when it was the automatic December draft."""
     year, include_private = int(params["year"]), bool(params.get("include_private"))
-    async with ctx.services.reading() as session:
-        user = await users.get_user(session, ctx.user_id or 0)
-        if user is None:
-            return
-        journal = await load_journal(session, user)
+    loaded = await _user_and_journal(ctx)
+    if loaded is None:
+        return
+    user, journal = loaded
     draft = compile_for(journal, user, year, ctx.now, include_private=include_private)
     if not has_content(draft.numbers):
         if params.get("automatic"):
@@ -135,11 +143,10 @@ async def run_draft(ctx: TaskContext, params: dict[str, Any]) -> None:
 async def run_zip(ctx: TaskContext, params: dict[str, Any]) -> None:
     """Build the ZIP (photos fetched from Telegram, outside any transaction) and send it."""
     year, include_private = int(params["year"]), bool(params.get("include_private"))
-    async with ctx.services.reading() as session:
-        user = await users.get_user(session, ctx.user_id or 0)
-        if user is None:
-            return
-        journal = await load_journal(session, user)
+    loaded = await _user_and_journal(ctx)
+    if loaded is None:
+        return
+    user, journal = loaded
     tr = translator(user.language)
     archive = await build_archive(
         ctx.bot, user, journal, year, ctx.now, include_private=include_private

@@ -8,8 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Bot
-from tests.fakes import FakeUser
-from tests.helpers import onboard, stored_entries, stored_user
+from tests.helpers import onboard, stored_entries, stored_user, tap_data
 
 TRICKY = [
     "x" * 4096,
@@ -89,24 +88,6 @@ async def test_any_text_during_time_zone_question_gets_an_escaped_reply(
     assert user.last_text()
 
 
-async def forged_tap(bot: Bot, user: FakeUser, data: str) -> None:
-    """A button tap whose callback data a client made up (on the latest bot message)."""
-    from telegram import Update
-
-    message = user.bot_messages()[-1]
-    update = {
-        "update_id": bot.api.next_update_id(),
-        "callback_query": {
-            "id": bot.api.open_callback_query(),
-            "chat_instance": "1",
-            "data": data,
-            "from": {"id": user.user_id, "is_bot": False, "first_name": "Ada"},
-            "message": message.payload,
-        },
-    }
-    await bot.feed(Update.de_json(update, bot.app.bot))
-
-
 @pytest.mark.parametrize(
     "data",
     [
@@ -124,7 +105,7 @@ async def test_forged_callback_data_gets_a_friendly_reply(bot: Bot, data: str) -
     user = bot.user()
     await onboard(user)
     before = await stored_user(bot, 1001)
-    await forged_tap(bot, user, data)
+    await tap_data(bot, user, data, forged=True)
     assert not bot.errors, bot.errors
     assert "button" in user.last_text(), user.last_text()  # "no longer valid", "earlier step"
     after = await stored_user(bot, 1001)
