@@ -23,11 +23,16 @@ STUCK_HANDLING = dtm.timedelta(minutes=10)  # the oldest stored update waited th
 
 
 async def _put(session: AsyncSession, name: str, value: str, now: dtm.datetime) -> None:
-    row = await session.get(ServiceState, name)
-    if row is None:
-        session.add(ServiceState(name=name, value=value, updated_at=now))
-    else:
-        row.value, row.updated_at = value, now
+    """Set a named value; an upsert, since replicas may write the same name at once."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(ServiceState).values(name=name, value=value, updated_at=now)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["name"], set_={"value": value, "updated_at": now}
+        )
+    )
 
 
 async def record_tick(session: AsyncSession, now: dtm.datetime, seconds: float) -> None:
