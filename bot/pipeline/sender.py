@@ -88,17 +88,11 @@ class Sender:
         self._wake = asyncio.Event()
         self._results: list[tuple[OutboxMessage, Result]] = []
         self._record_lock = asyncio.Lock()
-        self.sent = 0
-        self.floods = 0
         self.next_ready: float | None = None
 
     def wake(self) -> None:
         """New rows were committed: look at the outbox now rather than at the next poll."""
         self._wake.set()
-
-    @property
-    def idle(self) -> bool:
-        return not self._running
 
     async def pump(self) -> bool:
         """Start sending every row whose turn has come; True if anything was started.
@@ -221,7 +215,6 @@ class Sender:
             pause = exc.retry_after
             seconds = pause if isinstance(pause, int | float) else pause.total_seconds()
             self.pacer.flood(float(seconds) + 0.5)
-            self.floods += 1
             metrics.FLOOD_WAITS.inc()
             log.warning("flood_wait", extra={"method": row.method, "seconds": seconds})
             return Result("retry", delay=float(seconds) + 0.5, count=False, reason="429")
@@ -342,8 +335,6 @@ class Sender:
                     await self._record_one(session, row, result, now)
         for row, result in batch:
             metrics.SENDS.labels(row.method, result.kind).inc()
-            if result.kind == "sent":
-                self.sent += 1
 
     async def _record_one(
         self, session: AsyncSession, row: OutboxMessage, result: Result, now: dtm.datetime

@@ -128,13 +128,6 @@ async def pending(session: AsyncSession, limit: int) -> list[InboxUpdate]:
     return list(rows)
 
 
-async def backlog(session: AsyncSession) -> int:
-    count = await session.scalar(
-        select(func.count()).select_from(InboxUpdate).where(InboxUpdate.processed_at.is_(None))
-    )
-    return int(count or 0)
-
-
 async def forget_chat(session: AsyncSession, chat_key: int) -> None:
     """Remove every stored update of a chat (``/delete``)."""
     await session.execute(delete(InboxUpdate).where(InboxUpdate.chat_key == chat_key))

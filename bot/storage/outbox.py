@@ -101,13 +101,6 @@ async def retry_later(
     await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(values))
 
 
-async def backlog(session: AsyncSession) -> int:
-    count = await session.scalar(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
-    )
-    return int(count or 0)
-
-
 async def forget_chat(session: AsyncSession, chat_id: int) -> None:
     """Remove every row of a chat (``/delete``), sent or not."""
     await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
