@@ -133,7 +133,7 @@ async def prepare(users: int, folder: Path) -> Harness:
     app = build_application(settings, clock=clock, request=api)
     await app.initialize()
     assert app.post_init is not None
-    await app.post_init(app)  # migrates the database, publishes commands, schedules the tick
+    await app.post_init(app)  # migrates the database, schedules the tick
     user_ids = list(range(10_001, 10_001 + users))
     rows = [
         synthetic.user_row(

@@ -12,7 +12,6 @@ from telegram.request import BaseRequest
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BotApp, BotContext
-from bot.handlers.commands import register_commands
 from bot.handlers.registry import register_handlers
 from bot.jobs import weekly
 from bot.pipeline.runtime import PIPELINE_KEY, Pipeline
@@ -59,10 +58,13 @@ def build_application(
 
 
 async def _post_init(app: BotApp) -> None:
-    """Start-up work: migrate the database, publish the command menu, start the scheduler."""
+    """Start-up work: migrate the database and start the scheduler.
+
+    The command menu is published by ``bot.pipeline.serve`` once polling runs, so a restart
+    does not wait for three ``setMyCommands`` round trips before it reads updates.
+    """
     services: Services = app.bot_data[SERVICES_KEY]
     await upgrade(services.engine)
-    await register_commands(app.bot)
     schedule_jobs(app, services.settings.scheduler_interval_seconds)
     log.info("started", extra={"bot": app.bot.username})
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import InboxUpdate, OutboxMessage, ServiceState, User
+from bot.storage.upsert import insert_for
 
 LAST_TICK = "last_tick_at"
 LAST_TICK_SECONDS = "last_tick_seconds"
@@ -24,10 +25,7 @@ STUCK_HANDLING = dtm.timedelta(minutes=10)  # the oldest stored update waited th
 
 async def _put(session: AsyncSession, name: str, value: str, now: dtm.datetime) -> None:
     """Set a named value; an upsert, since replicas may write the same name at once."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(ServiceState).values(name=name, value=value, updated_at=now)
+    statement = insert_for(session, ServiceState).values(name=name, value=value, updated_at=now)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["name"], set_={"value": value, "updated_at": now}

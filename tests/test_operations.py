@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bot import metrics, operations
 from tests.conftest import Bot
@@ -86,7 +87,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def test_metrics_expose_the_named_series(bot: Bot) -> None:
+async def test_metrics_expose_the_named_series(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(metrics, "_series", None)  # recording stops again after this test
+    metrics.enable()  # what `python -m bot run` does when METRICS_PORT is set
     user = bot.user()
     await onboard(user)
     bot.api.fail_next("setMessageReaction", "retry_after", retry_after=2)

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import datetime as dtm
 import difflib
+import functools
 import re
 import unicodedata
 import zoneinfo
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 MAX_INPUT_LENGTH = 100
 
@@ -424,11 +426,23 @@ def _build_indexes(
     return exact, full, last
 
 
-_AVAILABLE = zoneinfo.available_timezones()
-_EXACT, _FULL, _LAST = _build_indexes(_AVAILABLE)
-_ALIAS_KEYS: dict[str, str] = {_key(alias): zone for alias, zone in ALIASES.items()}
-# Everything a bare name (no "/") can match, aliases winning over zone names.
-_BY_NAME: dict[str, str] = {**_LAST, **_ALIAS_KEYS}
+@dataclass(frozen=True)
+class _Indexes:
+    exact: dict[str, str]
+    full: dict[str, str]
+    by_name: dict[str, str]  # everything a bare name (no "/") can match; aliases win
+    suggest_by_name: dict[str, str]
+    suggest_keys: list[str]
+
+
+@functools.cache
+def _indexes() -> _Indexes:
+    """Built on first use: scanning the zone database is start-up time nobody needs."""
+    exact, full, last = _build_indexes(zoneinfo.available_timezones())
+    alias_keys = {_key(alias): zone for alias, zone in ALIASES.items()}
+    by_name = {**last, **alias_keys}
+    suggest_by_name = {_similarity_key(k): zone for k, zone in by_name.items()}
+    return _Indexes(exact, full, by_name, suggest_by_name, list(suggest_by_name))
 
 
 def _is_clean(text: str) -> bool:
@@ -471,9 +485,10 @@ def _resolve_one(text: str) -> str | None:
     key = _key(stripped)
     if key in _UTC_WORDS:
         return UTC_NAME
+    indexes = _indexes()
     if "/" in stripped:
-        return _EXACT.get(stripped.casefold()) or _FULL.get(_full_key(stripped))
-    return _BY_NAME.get(key) or _EXACT.get(stripped.casefold())
+        return indexes.exact.get(stripped.casefold()) or indexes.full.get(_full_key(stripped))
+    return indexes.by_name.get(key) or indexes.exact.get(stripped.casefold())
 
 
 def resolve_timezone(text: str) -> str | None:
@@ -497,8 +512,6 @@ def _similarity_key(key: str) -> str:
     return unicodedata.normalize("NFD", key)
 
 
-_SUGGEST_BY_NAME: dict[str, str] = {_similarity_key(k): zone for k, zone in _BY_NAME.items()}
-_SUGGEST_KEYS = list(_SUGGEST_BY_NAME)
 _SUGGESTION_CUTOFF = 0.75
 
 
@@ -518,11 +531,11 @@ def suggest_timezones(text: str, limit: int = 3) -> list[str]:
     if not query:
         return []
     matches = difflib.get_close_matches(
-        _similarity_key(query), _SUGGEST_KEYS, n=limit * 4, cutoff=_SUGGESTION_CUTOFF
+        _similarity_key(query), _indexes().suggest_keys, n=limit * 4, cutoff=_SUGGESTION_CUTOFF
     )
     zones: list[str] = []
     for match in matches:
-        zone = _SUGGEST_BY_NAME[match]
+        zone = _indexes().suggest_by_name[match]
         if zone not in zones:
             zones.append(zone)
     return zones[:limit]

@@ -75,12 +75,11 @@ async def _tick(context: BotContext) -> None:
     seconds = (now - began).total_seconds()
     async with services.transaction() as session:
         await operations.record_tick(session, now, seconds)
-    metrics.TICK_SECONDS.observe(seconds)
-    if services.settings.metrics_port is not None:  # the backlog counts are for /metrics only
+    metrics.observe_tick(seconds)
+    if metrics.enabled():  # the backlog counts are for /metrics only
         async with services.reading() as session:
             status = await operations.read_status(session, now)
-        metrics.INBOX_BACKLOG.set(status.inbox_backlog)
-        metrics.OUTBOX_BACKLOG.set(status.outbox_backlog)
+        metrics.set_backlogs(status.inbox_backlog, status.outbox_backlog)
     pipeline: Pipeline = context.application.bot_data[PIPELINE_KEY]
     pipeline.sender.wake()
     await pipeline.recover(context.bot, older_than=RECOVER_AFTER)

@@ -22,6 +22,7 @@ from sqlalchemy import or_, update
 
 from bot.services import Services
 from bot.storage.models import ServiceState
+from bot.storage.upsert import insert_for
 
 log = logging.getLogger(__name__)
 LEASE_NAME = "sender_lease"
@@ -48,12 +49,8 @@ class SenderLease:
         if self._renewed is not None and now - self._renewed < dtm.timedelta(seconds=RENEW_EVERY):
             return True
         async with self.services.transaction() as session:
-            from sqlalchemy.dialects import postgresql, sqlite
-
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             await session.execute(
-                insert(ServiceState)
+                insert_for(session, ServiceState)
                 .values(name=LEASE_NAME, value=self.owner, updated_at=now)
                 .on_conflict_do_nothing(index_elements=["name"])
             )

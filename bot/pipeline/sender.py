@@ -215,7 +215,7 @@ class Sender:
             pause = exc.retry_after
             seconds = pause if isinstance(pause, int | float) else pause.total_seconds()
             self.pacer.flood(float(seconds) + 0.5)
-            metrics.FLOOD_WAITS.inc()
+            metrics.count_flood_wait()
             log.warning("flood_wait", extra={"method": row.method, "seconds": seconds})
             return Result("retry", delay=float(seconds) + 0.5, count=False, reason="429")
         except Forbidden:
@@ -334,7 +334,7 @@ class Sender:
                 if row.id not in done:
                     await self._record_one(session, row, result, now)
         for row, result in batch:
-            metrics.SENDS.labels(row.method, result.kind).inc()
+            metrics.count_send(row.method, result.kind)
 
     async def _record_one(
         self, session: AsyncSession, row: OutboxMessage, result: Result, now: dtm.datetime

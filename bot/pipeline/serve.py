@@ -18,6 +18,18 @@ from bot.services import SERVICES_KEY, Services
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 10.0
+MENU_AFTER = 1.0  # seconds: reading updates first; the menu (and its catalogs) can wait
+
+
+async def _publish_commands(app: BotApp) -> None:
+    """The command menu in every language; a refusal costs the menu, not the bot."""
+    from bot.handlers.commands import register_commands
+
+    await asyncio.sleep(MENU_AFTER)
+    try:
+        await register_commands(app.bot)
+    except Exception as exc:  # TelegramError or a network error: the bot works without it
+        log.warning("command_menu_failed", extra={"reason": type(exc).__name__})
 
 
 async def serve(app: BotApp) -> None:
@@ -39,11 +51,9 @@ async def serve(app: BotApp) -> None:
 
             metrics.serve(settings.metrics_port, settings.metrics_listen)
         await pipeline.recover(app.bot)
-        may_send = asyncio.Event()
-        background = [
-            asyncio.create_task(leader.lead(pipeline.lease, may_send, stop)),
-            asyncio.create_task(pipeline.sender.run(stop, may_send)),
-        ]
+        # Reading updates starts first; the sender's lease and the menu (writes and requests
+        # nobody waits for) follow, so a restart is back online as soon as possible.
+        background: list[asyncio.Task[None]] = []
         if settings.webhook_url:
             from bot.pipeline import webhook
 
@@ -58,6 +68,12 @@ async def serve(app: BotApp) -> None:
         else:
             await app.bot.delete_webhook()
             background.append(asyncio.create_task(polling.poll(app.bot, pipeline, stop)))
+        may_send = asyncio.Event()
+        background += [
+            asyncio.create_task(leader.lead(pipeline.lease, may_send, stop)),
+            asyncio.create_task(pipeline.sender.run(stop, may_send)),
+        ]
+        menu = asyncio.create_task(_publish_commands(app))
         log.info("serving", extra={"mode": "webhook" if settings.webhook_url else "polling"})
         done, _ = await asyncio.wait(
             [asyncio.create_task(stop.wait()), *background],
@@ -70,6 +86,8 @@ async def serve(app: BotApp) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(pipeline.worker.wait_idle(), timeout=SHUTDOWN_GRACE)
         await asyncio.gather(*background, return_exceptions=True)
+        menu.cancel()
+        await asyncio.gather(menu, return_exceptions=True)
     finally:
         stop.set()
         if app.running:

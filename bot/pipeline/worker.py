@@ -192,14 +192,13 @@ class InboxWorker:
                 log.warning(
                     "update_retry", extra={"update": update.update_id, "reason": _reason(exc)}
                 )
-                metrics.UPDATES.labels("retried").inc()
+                metrics.count_update("retried")
                 return False
             log.error("handler_error", extra={"update": update.update_id}, exc_info=exc)
-            metrics.HANDLER_ERRORS.inc()
-            metrics.UPDATES.labels("failed").inc()
+            metrics.count_update("failed")
             return await self._give_up(update, key, exc)
         self.handled += 1
-        metrics.UPDATES.labels("handled").inc()
+        metrics.count_update("handled")
         self._on_commit()
         return True
 

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import InboxUpdate, ServiceState
+from bot.storage.upsert import insert_for
 
 OFFSET_KEY = "polling_offset"
 ADVISORY_NAMESPACE = 0x5EED  # pg_advisory_xact_lock(namespace, chat) keeps our keys apart
@@ -44,13 +45,8 @@ async def store(
         }
         for update_id, chat_key, payload in rows
     ]
-    from sqlalchemy.dialects import postgresql, sqlite  # only the one in use loads its driver bits
-
-    dialect = session.get_bind().dialect.name
-    statement = (
-        postgresql.insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"])
-        if dialect == "postgresql"
-        else sqlite.insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+    statement = insert_for(session, InboxUpdate).on_conflict_do_nothing(
+        index_elements=["update_id"]
     )
     await session.execute(statement, values)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.handlers.commands import COMMANDS
+from bot.handlers.commands import COMMANDS, register_commands
 from tests.conftest import Bot
 from tests.helpers import onboard
 
@@ -20,6 +20,7 @@ async def test_help_lists_every_command(bot: Bot, language: str) -> None:
 
 @pytest.mark.parametrize("language", ["en", "ko"])
 async def test_commands_are_registered_with_telegram(bot: Bot, language: str) -> None:
+    await register_commands(bot.app.bot)  # what `python -m bot run` does once polling runs
     registered = bot.api.commands_for(language_code=language)
     assert [c["command"] for c in registered] == list(COMMANDS)
     assert [c["command"] for c in bot.api.commands_for()] == list(COMMANDS)
