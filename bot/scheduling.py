@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dtm
 from zoneinfo import ZoneInfo
 
+from bot.domain import schedule
 from bot.domain.schedule import next_slot, slot_on
+from bot.domain.weeks import IsoWeek
 from bot.storage.models import User
 
 
@@ -45,6 +47,16 @@ def reschedule(user: User, now: dtm.datetime) -> None:
         return
     assert user.timezone is not None
     tz, hour = user.timezone, user.review_hour
-    user.next_due_at = None if user.paused else next_slot(now, user.review_weekday, hour, tz)
+    # A paused user keeps their slot: each one that passes records a neutral "paused" week.
+    user.next_due_at = next_slot(now, user.review_weekday, hour, tz)
     user.next_recap_at = next_recap_after(now, hour, tz) if user.monthly_recap else None
     user.next_draft_at = next_draft_after(now, user.draft_day, hour, tz)
+
+
+def open_week(user: User, now: dtm.datetime) -> IsoWeek:
+    """The oldest week of ``user`` that is not over at ``now`` (the latest prompt's week);
+    without a schedule, the calendar week they are in."""
+    zone = user.timezone or "UTC"
+    if not user.onboarded or user.timezone is None:
+        return IsoWeek.at(now, ZoneInfo(zone))
+    return schedule.open_week(now, user.review_weekday, user.review_hour, zone)

@@ -23,6 +23,7 @@ class ReviewStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     SKIPPED = "skipped"  # the user chose "Skip this week"
+    PAUSED = "paused"  # the slot passed while weekly questions were paused
     MISSED = "missed"  # the week passed in silence
 
 

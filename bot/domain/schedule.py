@@ -127,6 +127,26 @@ def slots_between(
     return slots
 
 
+def previous_slot(
+    at: dtm.datetime, weekday: int, hour: int, tz: str, minute: int = 0
+) -> dtm.datetime:
+    """The latest weekly slot at or before the aware instant ``at``, as aware UTC."""
+    # Eight days back is before the latest slot whatever daylight saving time did.
+    slot = next_slot(at - dtm.timedelta(days=8), weekday, hour, tz, minute)
+    while (following := next_slot(slot, weekday, hour, tz, minute)) <= at:
+        slot = following
+    return slot
+
+
+def open_week(now: dtm.datetime, weekday: int, hour: int, tz: str, minute: int = 0) -> IsoWeek:
+    """The oldest week that is not over: the one the latest slot asked about.
+
+    Its deadline is the next slot, so until then an answer for it is on time. Earlier weeks
+    are over; it and later ones are "not yet due" (see :mod:`bot.domain.tally`).
+    """
+    return review_week(previous_slot(now, weekday, hour, tz, minute), tz)
+
+
 def review_week(slot: dtm.datetime, tz: str) -> IsoWeek:
     """The ISO week a review fired at ``slot`` covers (see the module docstring)."""
     _require_aware(slot, "slot")

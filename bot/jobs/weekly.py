@@ -120,14 +120,14 @@ async def _open_week(services: Services, user_id: int, now: dtm.datetime) -> Non
             keys = await flow.plan(session, user, week)
             window_passed = now >= following
             if window_passed or user.paused or user.blocked or user.dormant or not keys:
-                # Recorded as missed, never prompted: the window passed while we were down,
-                # or the user is quiet after a welcome-back.
+                # Never prompted: paused (a neutral week); or missed: the window passed while
+                # we were down, or the user is quiet after a welcome-back.
                 await reviews.claim_review(
                     session,
                     user_id=user_id,
                     week=week.key,
                     keys=keys,
-                    status=ReviewStatus.MISSED,
+                    status=ReviewStatus.PAUSED if user.paused else ReviewStatus.MISSED,
                     deadline=following,
                     now=now,
                 )

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.domain.journal import ReviewStatus, WeekView
+from bot.domain.journal import WeekView
+from bot.domain.tally import Verdict, verdict
 from bot.domain.weeks import IsoWeek
 from bot.i18n import translator
 from bot.reports.stats import energy_of, week_number
@@ -33,9 +34,17 @@ log = logging.getLogger(__name__)
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, 100
 FALLBACK_LANG = "en"  # used for the legend when the language's script cannot be drawn
-_COLORS = {"answered": "#cfe8cf", "skipped": "#e4e4e4", "missed": "#f6d2d2"}
+# Shades by bot.domain.tally verdict; skipped and paused weeks are both declared weeks off.
+_COLORS = {"answered": "#cfe8cf", "skipped": "#e4e4e4", "missed": "#f6d2d2", "open": "#e6eef9"}
+_STATE_OF = {
+    Verdict.ANSWERED: "answered",
+    Verdict.SKIPPED: "skipped",
+    Verdict.PAUSED: "skipped",
+    Verdict.MISSED: "missed",
+    Verdict.OPEN: "open",
+}
 _LINE = "#2f6db5"
-_LABELS = ("answered", "skipped", "missed", "energy", "axis")
+_LABELS = ("answered", "skipped", "missed", "open", "energy", "axis")
 # Fonts tried first for Hangul; any installed font that covers the text is used otherwise.
 _PREFERRED = (
     "Noto Sans CJK KR",
@@ -52,7 +61,7 @@ _PREFERRED = (
 @dataclass(frozen=True)
 class _Point:
     week: IsoWeek
-    state: str  # answered / skipped / missed
+    state: str  # answered / skipped (or paused) / missed / open (not due yet)
     energy: int | None
 
 
@@ -151,8 +160,9 @@ def font_for(text: str) -> str | None:
     return found
 
 
-def _points(weeks: Sequence[WeekView]) -> list[_Point]:
-    """Every week from the first to the last given (weeks not given count as missed)."""
+def _points(weeks: Sequence[WeekView], open_from: IsoWeek | None = None) -> list[_Point]:
+    """Every week from the first to the last given (weeks not given count by
+    :func:`bot.domain.tally.verdict`: missed, or open from ``open_from`` on)."""
     if not weeks:
         return []
     by_week = {v.week: v for v in weeks}
@@ -161,12 +171,7 @@ def _points(weeks: Sequence[WeekView]) -> list[_Point]:
     for offset in range(last.ordinal - first.ordinal + 1):
         week = first.shift(offset)
         view = by_week.get(week)
-        if view is not None and view.answered:
-            state = "answered"
-        elif view is not None and view.status is ReviewStatus.SKIPPED:
-            state = "skipped"
-        else:
-            state = "missed"
+        state = _STATE_OF[verdict(view, week, open_from)]
         points.append(_Point(week, state, energy_of(view) if view is not None else None))
     return points
 
@@ -194,9 +199,12 @@ def _texts(lang: str, title: str, points: Sequence[_Point]) -> tuple[dict[str, s
     return texts, font
 
 
-def energy_chart_png(weeks: Sequence[WeekView], lang: str, title: str) -> bytes:
-    """A 1200x600 PNG of energy by week with each week's review state shaded behind it."""
-    points = _points(weeks)
+def energy_chart_png(
+    weeks: Sequence[WeekView], lang: str, title: str, *, open_from: IsoWeek | None = None
+) -> bytes:
+    """A 1200x600 PNG of energy by week with each week's review state shaded behind it;
+    weeks from ``open_from`` on are not due yet, so an unanswered one is not a miss."""
+    points = _points(weeks, open_from)
     texts, font_path = _texts(lang, title, points)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -238,7 +246,12 @@ def energy_chart_png(weeks: Sequence[WeekView], lang: str, title: str) -> bytes:
     axes.grid(axis="y", color="#ffffff", linewidth=1.2, zorder=1)
     for spine in ("top", "right"):
         axes.spines[spine].set_visible(False)
-    handles: list[Artist] = [Patch(color=_COLORS[key], label=texts[key]) for key in _COLORS]
+    shown = {p.state for p in points}
+    handles: list[Artist] = [
+        Patch(color=_COLORS[key], label=texts[key])
+        for key in _COLORS
+        if key in shown or key != "open"  # "not due yet" only when such a week is drawn
+    ]
     handles.append(Line2D([], [], color=_LINE, marker="o", linewidth=2, label=texts["energy"]))
     axes.legend(
         handles=handles,

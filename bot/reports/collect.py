@@ -20,7 +20,7 @@ from babel.dates import get_month_names
 from bot.domain.journal import AnswerView, MessageKind, StoredMessage, WeekView
 from bot.domain.questions import Section
 from bot.domain.weeks import IsoWeek
-from bot.reports.stats import counts_for_streak, month_of
+from bot.reports.stats import month_of
 
 # Answers of these sections stay in place even when starred.
 ANCHORED_SECTIONS = frozenset({Section.TIMELINE, Section.FOCUS, Section.GOALS})
@@ -245,32 +245,3 @@ def duration_text(seconds: int | None) -> str:
         return ""
     minutes, rest = divmod(max(seconds, 0), 60)
     return f"{minutes}:{rest:02d}"
-
-
-def streaks_as_of(
-    views: Iterable[WeekView], weeks: Sequence[IsoWeek], *, last_is_open: bool
-) -> tuple[int, int]:
-    """(current, longest) run of answered weeks over ``weeks`` (in order).
-
-    The rule is :func:`bot.reports.stats.counts_for_streak`: skipped weeks are neutral, silent
-    weeks break a run. Only when ``last_is_open`` (the last week is the one in progress) may
-    that week be unanswered without breaking the current run; earlier silent weeks always do.
-    """
-    by_week = {v.week: v for v in views}
-    verdicts = [counts_for_streak(by_week.get(week)) for week in weeks]
-    longest = run = 0
-    for verdict in verdicts:
-        if verdict is True:
-            run += 1
-            longest = max(longest, run)
-        elif verdict is False:
-            run = 0
-    if last_is_open and verdicts and verdicts[-1] is False:
-        verdicts = verdicts[:-1]
-    current = 0
-    for verdict in reversed(verdicts):
-        if verdict is False:
-            break
-        if verdict is True:
-            current += 1
-    return current, longest

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import yaml
 from babel.numbers import format_decimal
 
-from bot.domain.journal import GoalView, Journal, MessageKind, ReviewStatus, WeekView
+from bot.domain.journal import GoalView, Journal, MessageKind, WeekView
 from bot.domain.questions import Section
+from bot.domain.tally import tally
 from bot.domain.weeks import IsoWeek
 from bot.i18n import Translator, translator
 from bot.reports import collect
@@ -52,9 +53,10 @@ class DraftNumbers:
     """The year in figures, for the draft's opening and the bot's summary message."""
 
     year: int
-    weeks_total: int  # weeks of the year begun so far
+    weeks_total: int  # weeks that were due and are over, and answered open ones (tally)
     weeks_answered: int
     weeks_skipped: int
+    weeks_paused: int
     current_streak: int
     longest_streak: int
     answers: int  # answers with content, private ones included
@@ -96,23 +98,32 @@ def _next_goals(journal: Journal, year: int, revisited: Sequence[GoalView]) -> l
     )
 
 
-def draft_numbers(journal: Journal, year: int, *, as_of: dtm.date | None = None) -> DraftNumbers:
-    """The year's numbers; ``as_of`` (the user's today) keeps future weeks out of the counts."""
+def draft_numbers(
+    journal: Journal,
+    year: int,
+    *,
+    as_of: dtm.date | None = None,
+    open_from: IsoWeek | None = None,
+) -> DraftNumbers:
+    """The year's numbers; ``as_of`` (the user's today) keeps future weeks out of the counts,
+    and weeks from ``open_from`` on (default: the week of ``as_of``) are not due yet."""
     weeks = _begun(journal, year, as_of)
     views = _year_views(journal, weeks)
-    in_progress = bool(weeks) and as_of is not None and weeks[-1] == IsoWeek.of(as_of)
-    current, longest = collect.streaks_as_of(views, weeks, last_is_open=in_progress)
+    if open_from is None and as_of is not None:
+        open_from = IsoWeek.of(as_of)
+    counted = tally(views, weeks, open_from)
     all_quotes = list(collect.quotes(views, include_private=True))
     found_notes = collect.notes(views)
     counts = collect.count_notes(found_notes)
     revisited = _revisited_goals(journal, year, views)
     return DraftNumbers(
         year=year,
-        weeks_total=len(weeks),
-        weeks_answered=sum(1 for v in views if v.answered),
-        weeks_skipped=sum(1 for v in views if not v.answered and v.status is ReviewStatus.SKIPPED),
-        current_streak=current,
-        longest_streak=longest,
+        weeks_total=counted.counted,
+        weeks_answered=counted.answered,
+        weeks_skipped=counted.skipped,
+        weeks_paused=counted.paused,
+        current_streak=counted.current_streak,
+        longest_streak=counted.longest_streak,
         answers=len(all_quotes),
         highlights=sum(1 for q in all_quotes if q.highlight),
         notes=counts.total,
@@ -158,6 +169,7 @@ class _Writer:
         images: Mapping[str, str],
         energy_chart: str | None,
         generated_on: dtm.date,
+        open_from: IsoWeek | None,
     ) -> None:
         self.journal = journal
         self.year = year
@@ -167,6 +179,7 @@ class _Writer:
         self.images = images
         self.energy_chart = energy_chart
         self.generated_on = generated_on
+        self.open_from = open_from
         self.views = _year_views(journal, weeks_of_year(year))
         self._labels: dict[IsoWeek, str] = {}
 
@@ -257,6 +270,11 @@ class _Writer:
                 "report.draft.numbers.weeks",
                 answered=numbers.weeks_answered,
                 total=numbers.weeks_total,
+            ),
+            *(
+                [tr.n_plain("report.draft.numbers.weeks_off", weeks_off)]
+                if (weeks_off := numbers.weeks_skipped + numbers.weeks_paused)
+                else []
             ),
             tr.plain(
                 "report.draft.numbers.streak",
@@ -427,7 +445,9 @@ class _Writer:
     # -- the whole draft --
 
     def compile(self) -> str:
-        numbers = draft_numbers(self.journal, self.year, as_of=self.generated_on)
+        numbers = draft_numbers(
+            self.journal, self.year, as_of=self.generated_on, open_from=self.open_from
+        )
         all_quotes = self.quotes()
         last_month = set(weeks_of_month(self.year, 12))
 
@@ -467,8 +487,12 @@ def compile_draft(
     images: Mapping[str, str] | None = None,
     energy_chart: str | None = None,
     generated_on: dtm.date,
+    open_from: IsoWeek | None = None,
 ) -> str:
     """The year-in-review draft of ``year`` as Markdown with YAML front matter.
+
+    ``open_from`` is the user's oldest week that is not over (default: the week of
+    ``generated_on``); unanswered, it and later weeks are not counted as gaps.
 
     ``images`` maps a photo's ``file_unique_id`` to its relative path in the export (e.g.
     ``images/w14-1.jpg``); ``energy_chart`` is the relative path of the energy chart PNG.
@@ -482,5 +506,6 @@ def compile_draft(
         images=images or {},
         energy_chart=energy_chart,
         generated_on=generated_on,
+        open_from=open_from,
     )
     return writer.compile()

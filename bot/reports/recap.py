@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain.journal import Journal, ReviewStatus, WeekView
+from bot.domain.journal import Journal, WeekView
 from bot.domain.questions import Section
+from bot.domain.tally import Verdict, tally, verdict
 from bot.domain.weeks import IsoWeek
 from bot.reports import collect
 from bot.reports.collect import FocusPair, Note, NoteCounts, Quote
@@ -29,9 +30,10 @@ OTHER_SECTIONS: tuple[Section, ...] = (
 class WeekState(StrEnum):
     ANSWERED = "answered"
     SKIPPED = "skipped"  # the user chose to skip
-    MISSED = "missed"  # the week passed without an answer
-    OPEN = "open"  # the current week, not answered yet
-    FUTURE = "future"
+    PAUSED = "paused"  # weekly questions were paused
+    MISSED = "missed"  # the week was due, is over, and has no answer
+    OPEN = "open"  # the week the latest prompt asked about, not answered yet
+    FUTURE = "future"  # not asked about yet
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,8 @@ class SectionQuotes:
 @dataclass(frozen=True)
 class RecapNumbers:
     weeks_answered: int
+    weeks_counted: int  # the M of "N of M": due and over, or answered (bot.domain.tally)
     weeks_in_month: int
-    weeks_begun: int  # weeks of the month that have started
     current_streak: int
     longest_streak: int
     average_energy: float | None
@@ -100,37 +102,41 @@ class MonthRecap:
         return (self.year - 1, 12) if self.month == 1 else (self.year, self.month - 1)
 
 
-def _state(view: WeekView | None, week: IsoWeek, current: IsoWeek) -> WeekState:
-    if view is not None and view.answered:
-        return WeekState.ANSWERED
-    if week > current:
-        return WeekState.FUTURE
-    if view is not None and view.status is ReviewStatus.SKIPPED:
-        return WeekState.SKIPPED
-    if week == current:
-        return WeekState.OPEN
-    return WeekState.MISSED
+_STATE_OF = {
+    Verdict.ANSWERED: WeekState.ANSWERED,
+    Verdict.SKIPPED: WeekState.SKIPPED,
+    Verdict.PAUSED: WeekState.PAUSED,
+    Verdict.MISSED: WeekState.MISSED,
+}
 
 
-def _streaks(journal: Journal, end: IsoWeek, current: IsoWeek) -> tuple[int, int]:
+def _state(view: WeekView | None, week: IsoWeek, open_from: IsoWeek) -> WeekState:
+    found = verdict(view, week, open_from)
+    if found is Verdict.OPEN:
+        return WeekState.OPEN if week == open_from else WeekState.FUTURE
+    return _STATE_OF[found]
+
+
+def _streaks(journal: Journal, end: IsoWeek, open_from: IsoWeek) -> tuple[int, int]:
     """(current, longest) streak as of ``end``, counted from the first stored week on."""
     if not journal.weeks:
         return 0, 0
     first = min(min(v.week for v in journal.weeks), end)
     span = [first.shift(i) for i in range(end.ordinal - first.ordinal + 1)]
-    return collect.streaks_as_of(journal.weeks, span, last_is_open=end == current)
+    counted = tally(journal.weeks, span, open_from)
+    return counted.current_streak, counted.longest_streak
 
 
-def build_month_recap(journal: Journal, year: int, month: int, current_week: IsoWeek) -> MonthRecap:
-    """Everything the recap of ``year``-``month`` shows, seen from ``current_week``."""
+def build_month_recap(journal: Journal, year: int, month: int, open_from: IsoWeek) -> MonthRecap:
+    """Everything the recap of ``year``-``month`` shows, seen when ``open_from`` is the
+    user's oldest week that is not over (:func:`bot.scheduling.open_week`)."""
     by_week = {v.week: v for v in journal.weeks}
     month_weeks = journal.since_joined(weeks_of_month(year, month))
     views = [by_week[w] for w in month_weeks if w in by_week]
 
     headline_of = collect.headlines(views, include_private=True)
     weeks = tuple(
-        RecapWeek(w, _state(by_week.get(w), w, current_week), headline_of.get(w))
-        for w in month_weeks
+        RecapWeek(w, _state(by_week.get(w), w, open_from), headline_of.get(w)) for w in month_weeks
     )
     other = tuple(
         SectionQuotes(section, tuple(found))
@@ -139,14 +145,14 @@ def build_month_recap(journal: Journal, year: int, month: int, current_week: Iso
     )
     found_notes = collect.notes(views)
 
-    begun = [w for w in month_weeks if w <= current_week]
-    end = min(month_weeks[-1], current_week) if month_weeks else current_week
-    current, longest = _streaks(journal, end, current_week)
+    end = min(month_weeks[-1], open_from) if month_weeks else open_from
+    current, longest = _streaks(journal, end, open_from)
+    month_tally = tally(views, month_weeks, open_from)
     previous = weeks_of_month(*((year - 1, 12) if month == 1 else (year, month - 1)))
     numbers = RecapNumbers(
-        weeks_answered=sum(1 for w in weeks if w.state is WeekState.ANSWERED),
+        weeks_answered=month_tally.answered,
+        weeks_counted=month_tally.counted,
         weeks_in_month=len(month_weeks),
-        weeks_begun=len(begun),
         current_streak=current,
         longest_streak=longest,
         average_energy=average_energy(views),
@@ -166,5 +172,11 @@ def build_month_recap(journal: Journal, year: int, month: int, current_week: Iso
         notes=tuple(found_notes),
         note_counts=collect.count_notes(found_notes),
         numbers=numbers,
-        gaps=tuple(Gap(w) for w in begun if w not in headline_of),
+        gaps=tuple(  # weeks that are over, not declared off, and have no headline
+            Gap(w.week)
+            for w in weeks
+            if w.state in (WeekState.ANSWERED, WeekState.MISSED)
+            and w.week < open_from
+            and w.headline is None
+        ),
     )

@@ -13,7 +13,7 @@ from bot.domain.questions import Section
 from bot.i18n import Safe, Translator, translator
 from bot.reports.collect import Note, Quote, duration_text, month_only
 from bot.reports.html_split import split_html
-from bot.reports.recap import MonthRecap, RecapWeek, WeekState
+from bot.reports.recap import MonthRecap, RecapNumbers, RecapWeek, WeekState
 from bot.reports.stats import month_name, week_label
 
 CAPTION_LIMIT = 1024
@@ -79,6 +79,8 @@ def _week_line(tr: Translator, week: RecapWeek, lang: str) -> str:
         what = _quote(tr, week.headline, ref=False)
     elif week.state is WeekState.SKIPPED:
         what = tr("report.recap.state.skipped")
+    elif week.state is WeekState.PAUSED:
+        what = tr("report.recap.state.paused")
     elif week.state is WeekState.OPEN:
         what = tr("report.recap.state.open")
     elif week.state is WeekState.MISSED:
@@ -140,16 +142,23 @@ def _energy(tr: Translator, recap: MonthRecap, lang: str) -> str:
     )
 
 
+def _weeks_answered(tr: Translator, numbers: RecapNumbers) -> str:
+    """ "N of M" (bot.domain.tally), or that no week of the month is over yet."""
+    if numbers.weeks_counted == 0:
+        return tr("report.recap.weeks_none_due")
+    return tr(
+        "report.recap.weeks_answered",
+        answered=numbers.weeks_answered,
+        total=numbers.weeks_counted,
+    )
+
+
 def _numbers(tr: Translator, recap: MonthRecap, lang: str) -> str:
     numbers = recap.numbers
     return "\n".join(
         [
             tr("report.recap.numbers"),
-            tr(
-                "report.recap.weeks_answered",
-                answered=numbers.weeks_answered,
-                total=numbers.weeks_in_month,
-            ),
+            _weeks_answered(tr, numbers),
             tr(
                 "report.recap.streak",
                 current=tr.n("report.weeks", numbers.current_streak),
@@ -197,11 +206,7 @@ def recap_caption(recap: MonthRecap, lang: str) -> str:
     numbers = recap.numbers
     lines = [
         tr("report.recap.caption", month=month_name(recap.year, recap.month, lang)),
-        tr(
-            "report.recap.weeks_answered",
-            answered=numbers.weeks_answered,
-            total=numbers.weeks_in_month,
-        ),
+        _weeks_answered(tr, numbers),
         _energy(tr, recap, lang),
     ]
     caption = "\n".join(lines)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dtm
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from statistics import fmean
 
 from babel.dates import format_interval, format_skeleton, get_month_names
 
-from bot.domain.journal import ReviewStatus, WeekView
+from bot.domain.journal import WeekView
 from bot.domain.weeks import IsoWeek
 
 ENERGY_KEY = "energy"
@@ -59,42 +59,6 @@ def weeks_of_month(year: int, month: int) -> list[IsoWeek]:
 def weeks_of_year(year: int) -> list[IsoWeek]:
     """Every ISO week whose Thursday falls in ``year`` (52 or 53): the ISO year's weeks."""
     return [w for month in range(1, 13) for w in weeks_of_month(year, month)]
-
-
-def counts_for_streak(view: WeekView | None) -> bool | None:
-    """True: the week extends a streak; None: neutral (skipped); False: it breaks it."""
-    if view is None:
-        return False
-    if view.answered:
-        return True
-    if view.status is ReviewStatus.SKIPPED:
-        return None
-    return False
-
-
-def streaks(views: Iterable[WeekView], weeks: Sequence[IsoWeek]) -> tuple[int, int]:
-    """(current, longest) run of answered weeks over ``weeks`` in order.
-
-    Weeks the user skipped on purpose neither extend nor break a run; silent weeks break it.
-    The current streak is the run that reaches the last of ``weeks``; a last week that is
-    still open (no answer yet) does not break it.
-    """
-    by_week = {v.week: v for v in views}
-    longest = run = run_before_last = 0
-    for index, week in enumerate(weeks):
-        if index == len(weeks) - 1:
-            run_before_last = run
-        verdict = counts_for_streak(by_week.get(week))
-        if verdict is True:
-            run += 1
-            longest = max(longest, run)
-        elif verdict is False:
-            run = 0
-    current = run
-    if weeks and counts_for_streak(by_week.get(weeks[-1])) is False:
-        # The newest week may simply not be reviewed yet: only it is forgiven.
-        current = run_before_last
-    return current, longest
 
 
 def energy_of(view: WeekView) -> int | None:

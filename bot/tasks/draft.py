@@ -20,6 +20,7 @@ from bot.reports import collect
 from bot.reports.charts import energy_chart_png
 from bot.reports.draft import DraftNumbers, compile_draft, draft_numbers
 from bot.reports.stats import week_number, weeks_of_year
+from bot.scheduling import open_week
 from bot.storage import users
 from bot.storage.journal import load_journal
 from bot.storage.models import User
@@ -55,10 +56,15 @@ def compile_for(
     journal: Journal, user: User, year: int, now: dtm.datetime, *, include_private: bool = False
 ) -> Draft:
     """The draft of ``year`` from a loaded journal (pure: no database, no Telegram)."""
-    today = _today(user, now)
-    numbers = draft_numbers(journal, year, as_of=today)
+    today, open_from = _today(user, now), open_week(user, now)
+    numbers = draft_numbers(journal, year, as_of=today, open_from=open_from)
     markdown = compile_draft(
-        journal, year, user.language, include_private=include_private, generated_on=today
+        journal,
+        year,
+        user.language,
+        include_private=include_private,
+        generated_on=today,
+        open_from=open_from,
     )
     return Draft(year, markdown, numbers, include_private)
 
@@ -220,8 +226,9 @@ async def build_archive(
         for w in journal.since_joined(weeks)
         if w.monday <= _today(user, now)
     ]
+    open_from = open_week(user, now)
     files[chart_path] = energy_chart_png(
-        chart_views, user.language, tr.plain("draft.chart_title", year=year)
+        chart_views, user.language, tr.plain("draft.chart_title", year=year), open_from=open_from
     )
     markdown = compile_draft(
         journal,
@@ -231,6 +238,7 @@ async def build_archive(
         images=images,
         energy_chart=chart_path,
         generated_on=_today(user, now),
+        open_from=open_from,
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

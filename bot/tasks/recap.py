@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dtm
 import logging
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from bot.reports.charts import energy_chart_png
 from bot.reports.recap import MonthRecap, build_month_recap
 from bot.reports.recap_html import recap_caption, render_recap
 from bot.reports.stats import weeks_of_month
+from bot.scheduling import open_week
 from bot.storage import users
 from bot.storage.journal import load_journal
 from bot.storage.models import User
@@ -27,21 +29,29 @@ log = logging.getLogger(__name__)
 CHART_WEEKS = 13  # about three months
 
 
+@dataclass(frozen=True)
+class RecapParts:
+    recap: MonthRecap
+    chart_weeks: list[WeekView]  # the last ~3 months, for the energy chart
+    open_from: IsoWeek  # the user's oldest week that is not over
+
+
 async def build_recap(
     session: AsyncSession, user: User, year: int, month: int, now: dtm.datetime
-) -> tuple[MonthRecap, list[WeekView]]:
-    """The recap of ``year``-``month`` and the weeks its chart shows (last ~3 months)."""
+) -> RecapParts:
+    """The recap of ``year``-``month`` and the weeks its chart shows."""
     weeks = weeks_of_month(year, month)
     journal = await load_journal(session, user, last=weeks[-1])
     current = IsoWeek.at(now, ZoneInfo(user.timezone or "UTC"))
-    recap = build_month_recap(journal, year, month, current)
+    open_from = open_week(user, now)
+    recap = build_month_recap(journal, year, month, open_from)
     chart_weeks = [weeks[-1].shift(-offset) for offset in range(CHART_WEEKS - 1, -1, -1)]
     views = [
         journal.week(w) or WeekView(week=w)
         for w in journal.since_joined(chart_weeks)
         if w <= current
     ]
-    return recap, views
+    return RecapParts(recap, views, open_from)
 
 
 async def run(ctx: TaskContext, params: dict[str, Any]) -> None:
@@ -52,17 +62,17 @@ async def run(ctx: TaskContext, params: dict[str, Any]) -> None:
         user = await users.get_user(session, ctx.user_id or 0)
         if user is None:
             return
-        recap, chart_weeks = await build_recap(session, user, year, month, ctx.now)
+        parts = await build_recap(session, user, year, month, ctx.now)
+    recap = parts.recap
     if recap.is_empty and params.get("automatic"):
         log.info("recap_skipped_empty", extra={"user": user.id, "month": f"{year}-{month:02d}"})
         return
-    await send_recap(ctx, user, recap, chart_weeks)
+    await send_recap(ctx, user, parts)
 
 
-async def send_recap(
-    ctx: TaskContext, user: User, recap: MonthRecap, chart_weeks: list[WeekView]
-) -> None:
+async def send_recap(ctx: TaskContext, user: User, parts: RecapParts) -> None:
     """The recap's messages, then the chart (the text stays complete without the picture)."""
+    recap, chart_weeks = parts.recap, parts.chart_weeks
     for chunk in render_recap(recap, user.language):
         await ctx.send_message(chunk)
     if recap.is_empty or not chart_weeks:
@@ -71,6 +81,6 @@ async def send_recap(
         chart_weeks[0].week.monday, chart_weeks[-1].week.sunday, "yMMM", locale=user.language
     )
     title = translator(user.language).plain("report.chart.title", period=period)
-    png = energy_chart_png(chart_weeks, user.language, title)
+    png = energy_chart_png(chart_weeks, user.language, title, open_from=parts.open_from)
     name = f"energy-{recap.year}-{recap.month:02d}.png"
     await ctx.send_photo(InputFile(png, filename=name), caption=recap_caption(recap, user.language))

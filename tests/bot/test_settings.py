@@ -8,7 +8,7 @@ from telegram import Update
 
 from tests.conftest import Bot
 from tests.fakes import FakeUser
-from tests.helpers import onboard, stored_user
+from tests.helpers import onboard, stored_reviews, stored_user
 
 
 async def _settings(bot: Bot) -> FakeUser:
@@ -109,7 +109,7 @@ async def test_pause_button_and_resume(bot: Bot) -> None:
     stored = await stored_user(bot, 1001)
     assert stored is not None
     assert stored.paused
-    assert stored.next_due_at is None
+    assert stored.next_due_at is not None  # the slot still passes: it records a paused week
     assert "Prompts: paused" in user.last_text()
     await user.tap("▶️ Resume prompts")
     stored = await stored_user(bot, 1001)
@@ -126,12 +126,25 @@ async def test_pause_and_resume_commands(bot: Bot) -> None:
     stored = await stored_user(bot, 1001)
     assert stored is not None
     assert stored.paused
-    assert stored.next_due_at is None
     await user.send("/resume")
     assert "Sunday, Nov 22, 19:00" in user.last_text()
     stored = await stored_user(bot, 1001)
     assert stored is not None
     assert stored.next_due_at == dtm.datetime(2026, 11, 22, 10, tzinfo=dtm.UTC)
+
+
+async def test_a_paused_week_is_recorded_as_paused_and_nothing_is_sent(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    await user.send("/pause")
+    mark = user.mark()
+    bot.clock.set(dtm.datetime(2026, 11, 22, 10, tzinfo=dtm.UTC))  # the Sunday 19:00 slot
+    await bot.tick()
+    assert user.texts_since(mark) == []  # no prompt while paused
+    [review] = await stored_reviews(bot, 1001)
+    assert (review.week, review.status) == ("2026-W47", "paused")
+    await user.send("/resume")
+    assert "Sunday, Nov 29, 19:00" in user.last_text()
 
 
 async def test_settings_before_onboarding_points_to_start(bot: Bot) -> None:

@@ -257,7 +257,9 @@ def test_only_our_headings_start_a_line_with_a_hash() -> None:
 def test_opening_has_the_years_numbers() -> None:
     text = draft(year_journal())
     opening = text[: text.index("## Highlights")]
-    assert "Weekly reviews answered: 48 of 53 weeks" in opening
+    # W53 is still open on Dec 31; the two skipped weeks are neutral; W20 and W21 are gaps.
+    assert "Weekly reviews answered: 48 of 50 weeks" in opening
+    assert "Not counted: 2 weeks off (skipped or paused)" in opening
     assert "Longest streak: 30 weeks; current streak: 30 weeks" in opening
     assert "3 notes sent between reviews" in opening
     assert "Average energy: 3.0 / 5" in opening
@@ -278,7 +280,7 @@ def test_empty_sections_are_left_out() -> None:
 def test_an_empty_year_still_compiles() -> None:
     text = draft(Journal("en", "UTC"))
     assert front_matter(text)["draft"] is True
-    assert "Weekly reviews answered: 0 of 53 weeks" in text
+    assert "Weekly reviews answered: 0 of 52 weeks" in text  # W53 is not over yet
 
 
 def test_korean_draft_from_korean_sentences() -> None:
@@ -325,7 +327,7 @@ def test_korean_draft_from_korean_sentences() -> None:
     assert section_at(text, text.index(lesson), "## ") == "실수와 배움"
     assert f"> 아무리 힘든 일도 언젠가는 끝난다 - 미야자키 하야오\n>\n> ({label})" in text
     assert section_at(text, text.index("와준 친구들"), "## ") == "사람들"
-    assert "주간 회고: 53주 중 2주 작성" in text
+    assert "주간 회고: 52주 중 2주 작성" in text
 
 
 # --- the user's words --------------------------------------------------------------------
@@ -527,7 +529,7 @@ def test_looking_ahead_has_decembers_focus_and_next_years_goals() -> None:
 
 def test_draft_numbers() -> None:
     numbers = draft_numbers(year_journal(), YEAR, as_of=DEC_31)
-    assert numbers.weeks_total == 53
+    assert numbers.weeks_total == 50  # 53 weeks less the open W53 and the skipped W9 and W30
     assert numbers.weeks_answered == 48
     assert numbers.weeks_skipped == 2
     # W9 and W30 were skipped (neutral), W20 and W21 silent, W53 is still open.
@@ -540,7 +542,7 @@ def test_draft_numbers() -> None:
 
 def test_draft_numbers_mid_year_only_count_begun_weeks() -> None:
     numbers = draft_numbers(year_journal(), YEAR, as_of=dtm.date(2026, 3, 4))  # W10
-    assert numbers.weeks_total == 10
+    assert numbers.weeks_total == 9  # W1-W10 less the skipped W9 (W10 is open, but answered)
     assert numbers.weeks_answered == 9
     assert numbers.current_streak == 9  # W9 skipped (neutral), W10 answered
 

@@ -13,8 +13,8 @@ from bot.domain.journal import (
     WeekView,
 )
 from bot.domain.questions import Section
+from bot.domain.tally import tally
 from bot.domain.weeks import IsoWeek
-from bot.reports.collect import streaks_as_of
 from bot.reports.recap import MonthRecap, WeekState, build_month_recap
 
 SENT = dtm.datetime(2026, 10, 1, 9, tzinfo=dtm.UTC)
@@ -207,7 +207,7 @@ def test_weeks_answered_and_energy_with_change_from_last_month() -> None:
         done(W(2026, 42), headline("c")),
     )
     numbers = recap(j).numbers
-    assert (numbers.weeks_answered, numbers.weeks_in_month, numbers.weeks_begun) == (3, 5, 5)
+    assert (numbers.weeks_answered, numbers.weeks_counted, numbers.weeks_in_month) == (3, 5, 5)
     assert numbers.average_energy == 3.5
     assert numbers.previous_average_energy == 2.5
     assert numbers.energy_change == 1.0
@@ -241,20 +241,21 @@ def test_a_silent_last_week_of_a_past_month_breaks_the_streak() -> None:
     assert recap(j, current=W(2026, 44)).numbers.current_streak == 4  # W44 still open
 
 
-def test_gaps_are_begun_weeks_without_a_headline() -> None:
+def test_gaps_are_weeks_that_are_over_without_a_headline() -> None:
     j = journal(
         done(W(2026, 40), headline("a")),
         done(W(2026, 41), answer("win", Section.HIGHLIGHTS, "a win but no headline", 1)),
         WeekView(W(2026, 42), ReviewStatus.SKIPPED),
     )
     result = recap(j, current=W(2026, 43))
-    assert [g.week for g in result.gaps] == [W(2026, 41), W(2026, 42), W(2026, 43)]
+    # W42 was skipped on purpose and W43 is still open: neither is a gap.
+    assert [g.week for g in result.gaps] == [W(2026, 41)]
     assert result.gaps[0].command == "/review 2026-W41"
 
 
 def test_gap_command_uses_the_stored_week_key() -> None:
     j = Journal("en", "UTC", (done(W(2026, 1), headline("x")),))
-    result = build_month_recap(j, 2026, 2, W(2026, 6))
+    result = build_month_recap(j, 2026, 2, W(2026, 7))
     assert [g.command for g in result.gaps] == ["/review 2026-W06"]
 
 
@@ -272,13 +273,19 @@ def test_recap_of_january_looks_at_last_december_for_energy() -> None:
     assert result.numbers.energy_change == 4.0
 
 
-def test_streaks_as_of_forgives_only_the_open_last_week() -> None:
+def streaks(views: list[WeekView], weeks: list[IsoWeek], open_from: IsoWeek) -> tuple[int, int]:
+    counted = tally(views, weeks, open_from)
+    return counted.current_streak, counted.longest_streak
+
+
+def test_only_weeks_that_are_over_break_a_streak() -> None:
     weeks = [W(2026, n) for n in range(1, 7)]
     views = [done(w, headline("x")) for w in weeks[:3]]  # W4-W6 silent
-    assert streaks_as_of(views, weeks, last_is_open=True) == (0, 3)
-    assert streaks_as_of(views, weeks[:4], last_is_open=True) == (3, 3)
-    assert streaks_as_of(views, weeks[:4], last_is_open=False) == (0, 3)
-    assert streaks_as_of([], [], last_is_open=True) == (0, 0)
+    assert streaks(views, weeks, W(2026, 6)) == (0, 3)  # W4 and W5 are over
+    assert streaks(views, weeks[:4], W(2026, 4)) == (3, 3)  # W4 is still open
+    assert streaks(views, weeks, W(2026, 4)) == (3, 3)  # so are W5 and W6
+    assert streaks(views, weeks[:4], W(2026, 5)) == (0, 3)
+    assert streaks([], [], W(2026, 1)) == (0, 0)
 
 
 def test_build_is_linear_enough_for_years_of_weeks() -> None:

@@ -138,12 +138,13 @@ def test_focus_is_shown_beside_the_next_weeks_headline() -> None:
 
 def test_numbers_and_gaps() -> None:
     shown = full_text(render_recap(october(*SAMPLE), "en"))
-    assert "Weeks answered: 2 of 5" in shown
+    assert "Weeks answered: 2 of 4" in shown  # the skipped W42 is not counted
     assert "Streak: 0 weeks (longest: 2 weeks)" in shown  # W43 and W44 passed in silence
     assert "Average energy: 3.0/5" in shown
-    assert "/review 2026-W42" in shown
+    assert "/review 2026-W43" in shown
     assert "/review 2026-W44" in shown
     assert "/review 2026-W40" not in shown
+    assert "/review 2026-W42" not in shown  # a declared skip is not a gap
 
 
 def test_energy_change_against_last_month() -> None:
@@ -152,9 +153,12 @@ def test_energy_change_against_last_month() -> None:
     assert "Average energy: 3.0/5 (▲ 1.0 from September)" in shown
 
 
-def test_future_weeks_are_not_gaps() -> None:
-    shown = full_text(render_recap(october(*SAMPLE, current=W(2026, 42)), "en"))
-    assert "/review 2026-W42" in shown
+def test_the_open_week_and_later_ones_are_not_gaps() -> None:
+    shown = full_text(render_recap(october(*SAMPLE[:2], current=W(2026, 42)), "en"))
+    assert "W42, Oct 12\u2009–\u200918: not answered yet" in shown
+    assert "Weeks answered: 2 of 2" in shown
+    assert "Streak: 2 weeks" in shown
+    assert "2026-W42" not in shown
     assert "2026-W43" not in shown
 
 
@@ -163,17 +167,18 @@ def test_korean_recap() -> None:
     shown = full_text(messages)
     assert "2026년 10월" in shown
     assert "하이라이트" in shown
-    assert "답한 주: 5주 중 2주" in shown
+    assert "답한 주: 4주 중 2주" in shown
     assert "🔒 비공개" in shown
     assert "Started alignment-tuning for real" in shown
 
 
 def test_empty_month_says_so_and_lists_gaps() -> None:
-    messages = render_recap(october(current=W(2026, 41)), "en")
+    messages = render_recap(october(current=W(2026, 42)), "en")
     shown = full_text(messages)
     assert "Nothing was written in October 2026 yet." in shown
     assert "/review 2026-W40" in shown
     assert "/review 2026-W41" in shown
+    assert "/review 2026-W42" not in shown  # still open
 
 
 def test_long_recap_is_split_within_the_limit() -> None:
@@ -223,7 +228,7 @@ def test_caption_is_short_and_has_the_numbers() -> None:
     caption = recap_caption(october(*SAMPLE), "en")
     assert len(caption) < 1024
     assert "October 2026" in caption
-    assert "Weeks answered: 2 of 5" in caption
+    assert "Weeks answered: 2 of 4" in caption
     check_message(caption)
     assert "10월" in recap_caption(october(*SAMPLE), "ko")
 
