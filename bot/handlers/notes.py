@@ -6,12 +6,11 @@ import logging
 
 from bot.handlers import goals, questions, review, setup
 from bot.handlers.content import Content, content_of, edited_text
+from bot.handlers.reactions import EDIT_REACTION, SAVED_REACTION
 from bot.handlers.turn import Turn, private_turn
 from bot.storage import entries
 
 log = logging.getLogger(__name__)
-EDIT_REACTION = "✍"
-SAVED_REACTION = "👌"
 
 
 @private_turn()

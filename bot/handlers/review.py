@@ -13,15 +13,16 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.journal import ReviewStatus
-from bot.domain.schedule import review_week
 from bot.domain.weeks import IsoWeek, week_meant
 from bot.handlers import goals
 from bot.handlers import keyboards as kb
 from bot.handlers.content import Content
+from bot.handlers.reactions import SAVED_REACTION
 from bot.handlers.turn import Turn, private_turn
 from bot.i18n import Safe
-from bot.pipeline.outgoing import target_json, target_of
+from bot.pipeline.outgoing import target_of
 from bot.review import flow, messages
+from bot.scheduling import open_week
 from bot.storage import entries, reviews, users
 from bot.storage.models import Review
 
@@ -41,7 +42,7 @@ async def review_command(turn: Turn) -> None:
         turn.reply(turn.tr("settings.finish_setup_first"))
         return
     today = turn.current_week
-    week = week_meant(turn.context.args or [], today, review_week(turn.now, turn.zone.key))
+    week = week_meant(turn.context.args or [], today, open_week(turn.user, turn.now))
     if week is None:
         turn.reply(turn.tr("review.usage", example=today.previous().key))
         return
@@ -86,8 +87,9 @@ async def _start(turn: Turn, review: Review) -> None:
     await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, {"review_id": review.id})
     if review.position == 0 and not await reviews.answers_of(turn.session, review.id):
         week = IsoWeek.parse(review.week)
-        title = Safe(messages.week_title(turn.tr, week))
-        turn.reply(turn.tr.n("review.starting", len(review.question_keys), title=title))
+        # A week that is over can still be declared skipped, so it is not counted as a gap.
+        over = week < open_week(turn.user, turn.now)
+        turn.reply(*messages.starting(turn.tr, week, review.id, len(review.question_keys), over))
     await flow.send_question(turn.session, turn.out, turn.user, review)
 
 
@@ -153,9 +155,19 @@ async def _snooze(turn: Turn, review: Review, when: str) -> None:
 
 
 async def _skip_week(turn: Turn, review: Review) -> None:
-    if review.status in (ReviewStatus.COMPLETED, ReviewStatus.IN_PROGRESS):
+    """Declare the week skipped: from its prompt, or before answering a past week."""
+    begun = review.status == ReviewStatus.IN_PROGRESS and await flow.has_answers(
+        turn.session, review
+    )
+    if review.status == ReviewStatus.COMPLETED or begun:
         turn.reply(turn.tr("error.stale_review_button"))
         return
+    if review.status == ReviewStatus.IN_PROGRESS:  # its first question is on screen: tidy it
+        data = turn.user.state_data or {}
+        question = target_of(data.get("question"))
+        if question is not None and data.get("review_id") == review.id:
+            turn.out.delete(question)
+        await users.set_state(turn.session, turn.user, None)
     review.status = ReviewStatus.SKIPPED.value
     review.wake_at = None
     review.finished_at = turn.now
@@ -166,7 +178,7 @@ async def _rate(turn: Turn, review: Review, rating: int) -> None:
     answer = await flow.current_answer(turn.session, turn.user, review, turn.now)
     answer.rating = rating
     answer.skipped = False
-    await _acknowledge(turn, review, rating=rating)
+    await _show_rating(turn, review, rating)
 
 
 async def _advance(turn: Turn, review: Review, *, skip: bool) -> None:
@@ -266,20 +278,45 @@ async def handle_message(turn: Turn, content: Content) -> bool:
     return True
 
 
-async def _acknowledge(turn: Turn, review: Review, rating: int | None = None) -> None:
-    """Replace the previous "Got it · Next" message with one under the latest message."""
+async def _acknowledge(turn: Turn, review: Review) -> None:
+    """👌 on the user's message; the first one also turns the question's Skip into Next."""
+    message = turn.message
+    assert message is not None
+    turn.out.react(message.message_id, SAVED_REACTION)
     data = dict(turn.user.state_data or {})
-    previous = target_of(data.get("ack"))
-    if previous is not None:  # already gone is fine: the sender drops what cannot be tidied
-        turn.out.delete(previous)
-    question = target_of(data.pop("question", None))
-    if question is not None:  # answered: its Skip button would only confuse now
-        turn.out.edit_keyboard(question, None)
-    text, keyboard = messages.ack(
-        turn.tr, review.id, review.position, len(review.question_keys), rating=rating
+    if data.get("kept"):
+        return
+    question = target_of(data.get("question"))
+    if question is not None:
+        q = await flow.question_at(turn.session, turn.user, review, review.position)
+        answer = await flow.current_answer(turn.session, turn.user, review, turn.now)
+        text, keyboard = messages.question(
+            turn.tr,
+            q,
+            review.id,
+            review.position,
+            len(review.question_keys),
+            messages.Kept(answer.rating),
+        )
+        turn.out.edit_text(question, text, keyboard)
+    data.update(review_id=review.id, kept=True)
+    await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, data)
+
+
+async def _show_rating(turn: Turn, review: Review, rating: int) -> None:
+    """The tapped rating, marked on the question's own message, which now offers Next."""
+    q = await flow.question_at(turn.session, turn.user, review, review.position)
+    text, keyboard = messages.question(
+        turn.tr,
+        q,
+        review.id,
+        review.position,
+        len(review.question_keys),
+        messages.Kept(rating),
     )
-    sent = turn.reply(text, keyboard)
-    data.update(review_id=review.id, ack=target_json(await turn.out.ref(sent)))
+    turn.edit_or_reply(text, keyboard)
+    data = dict(turn.user.state_data or {})
+    data.update(review_id=review.id, kept=True)
     await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, data)
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.journal import MessageKind
-from bot.domain.questions import GOAL_CHECKIN_PREFIX, Kind, Question, Section
+from bot.domain.questions import GOAL_CHECKIN_PREFIX, Question, Section
 from bot.domain.weeks import IsoWeek
 from bot.i18n import translator
 from bot.pipeline.outgoing import Outgoing, target_json
@@ -102,13 +102,38 @@ async def send_question(session: AsyncSession, out: Outgoing, user: User, review
     """Send the open question and remember it in the conversation state (for tidying its Skip)."""
     tr = translator(user.language)
     q = await question_at(session, user, review, review.position)
-    text, keyboard = messages.question(tr, q, review.id, review.position, len(review.question_keys))
+    kept = await kept_for(session, review, q.key)
+    text, keyboard = messages.question(
+        tr, q, review.id, review.position, len(review.question_keys), kept
+    )
     sent = out.send_message(text, keyboard)
-    data: dict[str, object] = {"review_id": review.id}
-    if q.kind is not Kind.ENERGY:  # the 1-5 buttons stay usable after a note
-        data["question"] = target_json(await out.ref(sent))
+    data: dict[str, object] = {"review_id": review.id, "kept": kept is not None}
+    data["question"] = target_json(await out.ref(sent))
     user.state, user.state_data = REVIEW_STATE, data
     await session.flush()
+
+
+async def has_answers(session: AsyncSession, review: Review) -> bool:
+    """Whether any question of ``review`` holds something (text, media or a rating)."""
+    answers = await reviews.answers_of(session, review.id)
+    if any(a.rating is not None for a in answers):
+        return True
+    return bool(await reviews.answer_entries(session, [a.id for a in answers]))
+
+
+async def kept_for(session: AsyncSession, review: Review, key: str) -> messages.Kept | None:
+    """What is stored for question ``key`` of ``review`` (after a crash or a reopen), or None."""
+    answer = await reviews.get_answer(session, review.id, key)
+    if answer is None:
+        return None
+    parts = await reviews.answer_entries(session, [answer.id])
+    text = "\n".join(e.text for e in parts if e.text)
+    if answer.rating is None and not parts:
+        return None
+    preview = messages.preview(text) if text else None
+    if preview is None and parts:  # photos or voice notes without words
+        return messages.Kept(answer.rating)
+    return messages.Kept(answer.rating, preview)
 
 
 async def current_answer(

@@ -63,10 +63,40 @@ def prompt(
     return text, keyboard
 
 
+def starting(
+    tr: Translator, week: IsoWeek, review_id: int, count: int, over: bool
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The line before a review's first question; a week that is ``over`` may be skipped."""
+    text = tr.n("review.starting", count, title=Safe(week_title(tr, week)))
+    if not over:
+        return text, None
+    text += "\n" + tr("review.past_week_hint")
+    skip = _b(tr("review.button.skip_past_week"), f"rv:skipweek:{review_id}")
+    return text, InlineKeyboardMarkup([[skip]])
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What the open question's answer holds so far (shown on its message, edited in place)."""
+
+    rating: int | None = None
+    preview: str | None = None  # the stored text so far; None: "kept", without repeating it
+
+
 def question(
-    tr: Translator, q: Question, review_id: int, position: int, total: int
+    tr: Translator,
+    q: Question,
+    review_id: int,
+    position: int,
+    total: int,
+    kept: Kept | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """Question ``position`` of ``total`` with Skip (and 1–5 for the energy question)."""
+    """Question ``position`` of ``total``: the one control message of its step.
+
+    Unanswered it offers Skip; once something is kept it says so and offers Next (Finish on
+    the last question) instead. The energy question keeps its 1–5 buttons to change the
+    rating, the chosen one marked.
+    """
     text = tr(
         "review.question",
         n=position + 1,
@@ -76,21 +106,31 @@ def question(
     )
     buttons: list[list[InlineKeyboardButton]] = []
     if q.kind is Kind.ENERGY:
-        buttons.append([_b(str(r), f"rv:rate:{review_id}:{position}:{r}") for r in range(1, 6)])
-        text += "\n" + tr("review.energy_hint")
-    buttons.append([_b(tr("review.button.skip_question"), f"rv:skip:{review_id}:{position}")])
-    return text, InlineKeyboardMarkup(buttons)
-
-
-def ack(
-    tr: Translator, review_id: int, position: int, total: int, *, rating: int | None = None
-) -> tuple[str, InlineKeyboardMarkup]:
-    """ "Got it": sent under the user's latest message so Next is always within reach."""
+        chosen = kept.rating if kept is not None else None
+        buttons.append(
+            [
+                _b(f"{r} ✓" if r == chosen else str(r), f"rv:rate:{review_id}:{position}:{r}")
+                for r in range(1, 6)
+            ]
+        )
+        if kept is None:
+            text += "\n" + tr("review.energy_hint")
+    if kept is None:
+        buttons.append([_b(tr("review.button.skip_question"), f"rv:skip:{review_id}:{position}")])
+        return text, InlineKeyboardMarkup(buttons)
     last = position + 1 >= total
-    text = tr("review.ack_rating", rating=rating) if rating is not None else tr("review.ack")
-    text += " " + (tr("review.ack_more_last") if last else tr("review.ack_more"))
+    lines = []
+    if kept.rating is not None:
+        lines.append(tr("review.kept_rating", rating=kept.rating))
+    if kept.preview is not None:
+        lines.append(tr("review.kept_so_far", preview=kept.preview))
+    elif kept.rating is None:
+        lines.append(tr("review.kept"))
+    lines.append(tr("review.ack_more_last") if last else tr("review.ack_more"))
+    text += "\n\n" + "\n".join(lines)
     label = tr("review.button.finish") if last else tr("review.button.next")
-    return text, InlineKeyboardMarkup([[_b(label, f"rv:next:{review_id}:{position}")]])
+    buttons.append([_b(label, f"rv:next:{review_id}:{position}")])
+    return text, InlineKeyboardMarkup(buttons)
 
 
 @dataclass(frozen=True)

@@ -109,16 +109,41 @@ async def test_full_review_stores_every_answer_with_its_week_and_question(bot: B
     assert stored.state is None
 
 
-async def test_next_stays_under_the_latest_message(bot: Bot) -> None:
+async def test_answers_get_reactions_and_the_question_turns_its_skip_into_next(bot: Bot) -> None:
     user = await _prompted(bot)
     await user.tap("▶️ Start")
     question = user.last_message().message_id
-    await user.send("one")
-    assert bot.api.message_state(1001, question).reply_markup is None  # Skip is gone
-    first_ack = user.last_message().message_id
-    await user.send("two")
-    assert bot.api.message_state(1001, first_ack).deleted
-    assert user.buttons() == ["Next ➡️"]
+    sent_before = len(user.bot_messages())
+    first = await user.send("one")
+    second = await user.send("two")
+    assert len(user.bot_messages()) == sent_before  # no "got it" messages
+    for message_id in (first, second):
+        [reaction] = bot.api.message_state(1001, message_id).reactions
+        assert reaction["emoji"] == "👌"
+    state = bot.api.message_state(1001, question)
+    assert "✓ Kept." in (state.text or "")
+    assert user.buttons(question) == ["Next ➡️"]
+    assert state.edits == 1  # edited once, on the first answer
+
+
+async def test_a_seven_question_review_takes_about_one_bot_message_per_question(
+    bot: Bot,
+) -> None:
+    user = await _prompted(bot)
+    mark = user.mark()
+    await user.tap("▶️ Start")
+    for _ in range(7):
+        if "saved" in user.last_text():
+            break
+        if "1/5" in user.last_text() or "energy" in user.last_text().lower():
+            await user.tap("4")
+        else:
+            await user.send("an answer")
+            await user.send("and a second thought")
+        await user.tap(next(b for b in user.buttons() if b.startswith(("Next", "Finish"))))
+    assert "saved" in user.last_text()
+    # The "starting" line, one message per question, and the summary.
+    assert len(user.texts_since(mark)) <= 7 + 2
 
 
 async def test_highlight_and_private_toggles(bot: Bot) -> None:
@@ -152,12 +177,12 @@ async def test_editing_a_message_edits_the_stored_answer(bot: Bot) -> None:
 async def test_stale_next_tap_does_not_skip_a_question(bot: Bot) -> None:
     user = await _prompted(bot)
     await user.tap("▶️ Start")
+    question = user.last_message().message_id
     await user.send("headline")
-    ack = user.last_message().message_id
-    await user.tap("Next ➡️", ack)
+    await user.tap("Next ➡️", question)
     assert "2/7" in user.last_text()
     # The old button was removed; a replayed tap on it changes nothing.
-    assert bot.api.message_state(1001, ack).reply_markup is None
+    assert bot.api.message_state(1001, question).reply_markup is None
     [review] = await stored_reviews(bot, 1001)
     assert review.position == 1
 
@@ -314,3 +339,74 @@ async def test_korean_review(bot: Bot) -> None:
     await user.send("모델 공개, 잠 못 잔 이틀")
     await user.tap("다음 ➡️")
     assert "2/7 · 잘한 일" in user.last_text()
+
+
+async def test_a_resumed_question_shows_what_is_kept_and_offers_next(bot: Bot) -> None:
+    user = await _prompted(bot)
+    await user.tap("▶️ Start")
+    await user.send("Open-sourced the <model> & more")
+    await user.send("/review")  # e.g. after a restart, or from another device
+    text = user.last_text()
+    assert "1/7" in text
+    assert "Kept so far: Open-sourced the <model> & more" in text
+    assert "&lt;model&gt; &amp; more" in user.last_html()  # escaped exactly once
+    assert user.buttons() == ["Next ➡️"]
+    await user.tap("Next ➡️")
+    assert "2/7" in user.last_text()
+    [answer] = [a for a in await stored_answers(bot, 1001) if a.question_key == "headline"]
+    assert not answer.skipped
+
+
+async def test_a_resumed_energy_question_keeps_its_rating(bot: Bot) -> None:
+    user = await _prompted(bot)
+    await user.tap("▶️ Start")
+    while "Energy" not in user.last_text():
+        await user.tap("Skip ⏭")
+    await user.tap("4")
+    assert "✓ Energy 4/5." in user.last_text()
+    await user.send("/review")
+    assert "✓ Energy 4/5." in user.last_text()
+    assert user.buttons() == ["1", "2", "3", "4 ✓", "5", "Next ➡️"]
+
+
+async def test_a_past_week_can_be_declared_skipped(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    bot.clock.set(dtm.datetime(2026, 11, 25, 3, 0, tzinfo=dtm.UTC))  # Wednesday of week 48
+    await user.send("/review 2026-W45")
+    starting, question = [m.message_id for m in user.bot_messages()[-2:]]
+    assert "This week is over" in (bot.api.message_state(1001, starting).text or "")
+    assert "1/7" in (bot.api.message_state(1001, question).text or "")  # writing works at once
+    await user.tap("Skip this week", starting)
+    assert "Skipped week 45" in (bot.api.message_state(1001, starting).text or "")
+    assert bot.api.message_state(1001, question).deleted  # its first question is gone
+    reviews = {r.week: r.status for r in await stored_reviews(bot, 1001)}
+    assert reviews["2026-W45"] == ReviewStatus.SKIPPED
+    await user.send("just a thought")  # no review is open any more: a note
+    [entry] = await stored_entries(bot, 1001)
+    assert (entry.week, entry.answer_id) == ("2026-W48", None)
+    await user.send("/review 45")  # the form the confirmation suggests: changed my mind
+    assert "1/7" in user.last_text()
+
+
+async def test_the_open_week_offers_no_skip_on_its_first_question(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    bot.clock.set(dtm.datetime(2026, 11, 25, 3, 0, tzinfo=dtm.UTC))  # Wednesday of week 48
+    await user.send("/review")  # week 47: its prompt came on Sunday and is still open
+    starting = user.bot_messages()[-2]
+    assert "Week 47" in (starting.text or "")
+    assert starting.reply_markup is None
+
+
+async def test_a_past_week_with_answers_cannot_be_skipped(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    bot.clock.set(dtm.datetime(2026, 11, 25, 3, 0, tzinfo=dtm.UTC))
+    await user.send("/review 2026-W45")
+    starting = user.bot_messages()[-2].message_id
+    await user.send("A headline after all")
+    await user.tap("Skip this week", starting)
+    assert "earlier step" in user.last_text()
+    reviews = {r.week: r.status for r in await stored_reviews(bot, 1001)}
+    assert reviews["2026-W45"] == ReviewStatus.IN_PROGRESS

@@ -9,7 +9,7 @@ import json
 from sqlalchemy import func, select
 from telegram import Update
 
-from bot.handlers.notes import SAVED_REACTION
+from bot.handlers.reactions import SAVED_REACTION
 from bot.storage import inbox
 from bot.storage.models import InboxUpdate, OutboxMessage, User
 from tests.conftest import Bot, BotFactory
