@@ -26,6 +26,7 @@ from bot.domain.weeks import IsoWeek
 from bot.i18n import Translator, translator
 from bot.reports import collect
 from bot.reports.collect import Attachment, Note, Quote
+from bot.reports.highlights import Highlights, curate
 from bot.reports.stats import (
     average_energy,
     energy_of,
@@ -60,7 +61,8 @@ class DraftNumbers:
     current_streak: int
     longest_streak: int
     answers: int  # answers with content, private ones included
-    highlights: int  # ⭐ answers
+    highlights: int  # the draft's curated highlights (bot.reports.highlights)
+    highlights_starred: int  # of them, the user's ⭐ answers
     notes: int  # notes of every kind
     photos: int  # in answers and notes
     voice_notes: int  # in answers and notes
@@ -104,9 +106,11 @@ def draft_numbers(
     *,
     as_of: dtm.date | None = None,
     open_from: IsoWeek | None = None,
+    include_private: bool = True,
 ) -> DraftNumbers:
     """The year's numbers; ``as_of`` (the user's today) keeps future weeks out of the counts,
-    and weeks from ``open_from`` on (default: the week of ``as_of``) are not due yet."""
+    and weeks from ``open_from`` on (default: the week of ``as_of``) are not due yet.
+    ``include_private`` must match the draft's, so both count the same highlights."""
     weeks = _begun(journal, year, as_of)
     views = _year_views(journal, weeks)
     if open_from is None and as_of is not None:
@@ -116,6 +120,7 @@ def draft_numbers(
     found_notes = collect.notes(views)
     counts = collect.count_notes(found_notes)
     revisited = _revisited_goals(journal, year, views)
+    chosen = curate(views, include_private).chosen
     return DraftNumbers(
         year=year,
         weeks_total=counted.counted,
@@ -125,7 +130,8 @@ def draft_numbers(
         current_streak=counted.current_streak,
         longest_streak=counted.longest_streak,
         answers=len(all_quotes),
-        highlights=sum(1 for q in all_quotes if q.highlight),
+        highlights=len(chosen),
+        highlights_starred=sum(1 for q in chosen if q.highlight),
         notes=counts.total,
         photos=counts.photos + sum(len(q.photos) for q in all_quotes),
         voice_notes=counts.voices + sum(len(q.voices) for q in all_quotes),
@@ -289,18 +295,23 @@ class _Writer:
             )
         return self.section("year", ["\n".join(f"- {f}" for f in facts)], year=self.year)
 
-    def highlights(self, found: Sequence[Quote]) -> str | None:
-        if not found:
+    def highlights(self, found: Highlights) -> str | None:
+        if not found.chosen:
             return None
-        count = len(found)
+        count = len(found.chosen)
         spelled_key = f"report.draft.number.{count}"
         if count <= SPELLED_UP_TO and self.tr.has(spelled_key):
             spelled = self.tr.plain(spelled_key)
         else:
             spelled = self.tr.plain("report.draft.number.other", count=count)
-        intro = self.tr.n_plain("report.draft.highlights.intro", count, number=spelled)
-        items = "\n".join(self.item(q) for q in found)
-        return self.section("highlights", [intro, items])
+        body = [
+            self.tr.n_plain("report.draft.highlights.intro", count, number=spelled),
+            "\n".join(self.item(q) for q in found.chosen),
+        ]
+        if found.more:  # every win stays in the draft, the rest below the chosen ones
+            body.append(self.tr.plain("report.draft.highlights.more"))
+            body.append("\n".join(self.item(q) for q in found.more))
+        return self.section("highlights", body)
 
     def months(self, timeline: Sequence[Quote], focus: Sequence[Quote]) -> str | None:
         by_week: dict[IsoWeek, list[Quote]] = {}
@@ -446,7 +457,11 @@ class _Writer:
 
     def compile(self) -> str:
         numbers = draft_numbers(
-            self.journal, self.year, as_of=self.generated_on, open_from=self.open_from
+            self.journal,
+            self.year,
+            as_of=self.generated_on,
+            open_from=self.open_from,
+            include_private=self.include_private,
         )
         all_quotes = self.quotes()
         last_month = set(weeks_of_month(self.year, 12))
@@ -459,7 +474,7 @@ class _Writer:
         parts: list[str | None] = [
             self.front_matter(),
             self.opening(numbers),
-            self.highlights(collect.highlights(self.views, self.include_private)),
+            self.highlights(curate(self.views, self.include_private)),
             self.months(
                 placed(lambda q: q.section is Section.TIMELINE),
                 [q for q in focus if q.week not in last_month],

@@ -57,7 +57,9 @@ def compile_for(
 ) -> Draft:
     """The draft of ``year`` from a loaded journal (pure: no database, no Telegram)."""
     today, open_from = _today(user, now), open_week(user, now)
-    numbers = draft_numbers(journal, year, as_of=today, open_from=open_from)
+    numbers = draft_numbers(
+        journal, year, as_of=today, open_from=open_from, include_private=include_private
+    )
     markdown = compile_draft(
         journal,
         year,
@@ -87,6 +89,7 @@ def summary_text(user: User, draft: Draft) -> str:
             notes=n.notes,
             photos=n.photos,
             highlights=n.highlights,
+            starred=n.highlights_starred,
         )
         + energy
         + "\n\n"

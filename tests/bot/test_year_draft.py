@@ -13,7 +13,14 @@ import yaml
 
 from bot.domain.weeks import IsoWeek
 from bot.reports.stats import month_of, week_label
-from tests.bot.year_simulation import ENGLISH, KOREAN, Expected, Language, live_a_year
+from tests.bot.year_simulation import (
+    ENGLISH,
+    HIGHLIGHT_WIN,
+    KOREAN,
+    Expected,
+    Language,
+    live_a_year,
+)
 from tests.conftest import Bot
 from tests.fakes import FakeUser
 from tests.helpers import flat
@@ -28,6 +35,16 @@ SECTIONS = {
         "headline": "Month by month",
         "goal": "Last year's goals, revisited",
     },
+}
+
+# heading of the highlights, the line before the wins left out, the chat summary's line
+SUMMARY_HIGHLIGHTS = {
+    "en": (
+        "Highlights",
+        "More wins of the year:",
+        "Highlights: {count} (⭐ {starred} starred by you)",
+    ),
+    "ko": ("하이라이트", "그 밖의 성과:", "하이라이트: {count}개 (⭐ 직접 고른 것 {starred}개)"),
 }
 
 
@@ -120,6 +137,12 @@ async def test_a_year_through_the_bot_becomes_a_draft(bot: Bot, lang: Language) 
     user, expected = await live_a_year(bot, lang)
     markdown = await _draft(bot, user)
     _check_draft(markdown, expected, lang)
+    # The chat summary and the file agree on how many highlights there are.
+    heading, more, line = SUMMARY_HIGHLIGHTS[lang.code]
+    chosen = _sections(markdown)[heading].split(more)[0]
+    count = len(re.findall(r"^- ", chosen, re.MULTILINE))
+    assert 0 < count <= 10
+    assert line.format(count=count, starred=len(HIGHLIGHT_WIN)) in user.last_text()
 
     # /draft 2026 all: a private copy with the private answers, marked 🔒.
     private_copy = await _draft(bot, user, "/draft 2026 all")

@@ -419,10 +419,15 @@ def test_private_answers_are_marked_when_included() -> None:
 def test_highlights_list_starred_answers_first_with_a_count() -> None:
     text = draft(year_journal())
     section = text[text.index("## Highlights") : text.index("## Month by month")]
-    assert "12 highlights stand out:" in section
-    items = re.findall(r"^- (.+)$", section, re.MULTILINE)
+    # 6 starred answers, then 4 of the 6 other wins: 10 at most (bot.reports.highlights).
+    assert "Ten highlights stand out:" in section
+    chosen, more = section.split("More wins of the year:")
+    items = re.findall(r"^- (.+)$", chosen, re.MULTILINE)
+    assert len(items) == 10
     starred = [i for i, item in enumerate(items) if item.startswith("⭐ ")]
     assert starred == list(range(6))
+    # The wins left out are still there, once each.
+    assert len(re.findall(r"^- (.+)$", more, re.MULTILINE)) == 2
 
 
 def test_highlight_count_is_spelled_like_the_seed_posts() -> None:
@@ -535,7 +540,7 @@ def test_draft_numbers() -> None:
     # W9 and W30 were skipped (neutral), W20 and W21 silent, W53 is still open.
     assert (numbers.current_streak, numbers.longest_streak) == (30, 30)
     assert numbers.notes == 3
-    assert numbers.highlights == 6
+    assert (numbers.highlights, numbers.highlights_starred) == (10, 6)  # as the file says
     assert numbers.average_energy == 3.0
     assert (numbers.goals_done, numbers.goals_total, numbers.next_year_goals) == (1, 2, 1)
 
