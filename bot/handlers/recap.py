@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.handlers import keyboards as kb
 from bot.handlers.turn import Turn, private_turn
 from bot.reports.months import MonthError, parse_month
 from bot.reports.stats import month_name
@@ -19,3 +20,18 @@ async def recap_command(turn: Turn) -> None:
         month = month_name(choice.year, choice.month, turn.user.language)
         turn.reply(turn.tr("report.month.defaulted", month=month))
     turn.out.task("recap", year=choice.year, month=choice.month)
+
+
+@private_turn()
+async def on_recap_button(turn: Turn) -> None:
+    """The "📅 <month> in review" button the first prompt of a month carries."""
+    query = turn.update.callback_query
+    assert query is not None
+    assert query.data is not None
+    parts = query.data.split(":")
+    year = kb.small_int(parts[1]) if len(parts) == 3 else None
+    month = kb.small_int(parts[2]) if len(parts) == 3 else None
+    if year is None or month is None or not 2000 <= year <= 2100 or not 1 <= month <= 12:
+        turn.reply(turn.tr("error.stale_button"))
+        return
+    turn.out.task("recap", year=year, month=month)

@@ -46,6 +46,7 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(CallbackQueryHandler(data.on_data_button, pattern=r"^data:"))
     app.add_handler(CallbackQueryHandler(draft.on_draft_button, pattern=r"^draft:"))
     app.add_handler(CallbackQueryHandler(goals.on_goals_button, pattern=r"^goal:"))
+    app.add_handler(CallbackQueryHandler(recap.on_recap_button, pattern=r"^rc:"))
     app.add_handler(CallbackQueryHandler(misc.stale_button))
 
     app.add_error_handler(misc.on_error)

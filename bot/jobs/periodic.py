@@ -1,9 +1,11 @@
-"""The monthly recap on the 1st and the year-end draft in December, sent once each.
+"""The year-end draft in December, sent once; and tidying old rows.
 
-Like the weekly prompts, due times live in the database (``next_recap_at``,
-``next_draft_at``); a compare-and-set moves them on and a (user, kind, period) delivery row is
-claimed in the transaction that also queues the ``recap`` or ``draft`` task, so a restart or a
-second process never sends twice. The tasks compose and send outside any transaction.
+Like the weekly prompts, the due time lives in the database (``next_draft_at``); a
+compare-and-set moves it on and a (user, kind, period) delivery row is claimed in the
+transaction that also queues the ``draft`` task, so a restart or a second process never sends
+twice. The task composes and sends outside any transaction. When the notification budget
+(:mod:`bot.jobs.budget`) has no room, the draft waits a day. The monthly recap is offered on
+the first prompt of a month instead (see :func:`bot.jobs.budget.recap_to_offer`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from bot.jobs import budget
 from bot.pipeline.outgoing import Outgoing
-from bot.scheduling import next_draft_after, next_recap_after
+from bot.scheduling import next_draft_after
 from bot.services import Services
 from bot.storage import deliveries, inbox, outbox, users
 from bot.storage.models import User
@@ -28,12 +31,6 @@ BATCH = 200
 DRAFT_GRACE = dtm.timedelta(days=31)  # a draft missed while down still goes out
 KEEP_HANDLED = dtm.timedelta(days=2)  # handled updates: long enough to spot redeliveries
 KEEP_SENT = dtm.timedelta(days=7)  # sent messages stay editable (a review's buttons) this long
-
-
-def _previous_month(local: dtm.date) -> tuple[int, int]:
-    first = local.replace(day=1)
-    last = first - dtm.timedelta(days=1)
-    return last.year, last.month
 
 
 Following = Callable[[User, dtm.datetime], dtm.datetime]
@@ -76,36 +73,9 @@ async def _take_slot(
     return user, slot, following
 
 
-def _next_recap(user: User, slot: dtm.datetime) -> dtm.datetime:
-    assert user.timezone is not None
-    return next_recap_after(slot, user.review_hour, user.timezone)
-
-
 def _next_draft(user: User, slot: dtm.datetime) -> dtm.datetime:
     assert user.timezone is not None
     return next_draft_after(slot, user.draft_day, user.review_hour, user.timezone)
-
-
-async def run_recaps(services: Services) -> None:
-    """Queue last month's recap for everyone whose 1st-of-the-month hour has come."""
-    now = services.clock.now()
-    for user_id in await _due_user_ids(services, User.next_recap_at, now):
-        async with services.transaction() as session:
-            taken = await _take_slot(session, user_id, User.next_recap_at, _next_recap)
-            if taken is None:
-                continue
-            user, slot, following = taken
-            assert user.timezone is not None
-            year, month = _previous_month(slot.astimezone(ZoneInfo(user.timezone)).date())
-            # A recap is only worth sending during the month it opens.
-            if now >= following or user.blocked:
-                continue
-            period = f"{year}-{month:02d}"
-            if not await deliveries.claim(session, user_id, "recap", period, now):
-                continue
-            out = Outgoing(session, user.chat_id, now, user.id)
-            out.task("recap", year=year, month=month, automatic=True)
-        log.info("recap_queued", extra={"user": user_id, "period": period})
 
 
 async def run_drafts(services: Services) -> None:
@@ -113,6 +83,21 @@ async def run_drafts(services: Services) -> None:
     now = services.clock.now()
     for user_id in await _due_user_ids(services, User.next_draft_at, now):
         async with services.transaction() as session:
+            user = await users.get_user(session, user_id)
+            if user is None or user.next_draft_at is None:
+                continue
+            if now < user.next_draft_at + DRAFT_GRACE and not await budget.has_room(
+                session, user, now, for_draft=True
+            ):
+                # The notification budget is spent today or this week: try again tomorrow.
+                await session.execute(
+                    update(User)
+                    .where(User.id == user_id, User.next_draft_at == user.next_draft_at)
+                    .values(next_draft_at=user.next_draft_at + dtm.timedelta(days=1))
+                    .execution_options(synchronize_session=False)
+                )
+                log.info("draft_postponed", extra={"user": user_id})
+                continue
             taken = await _take_slot(session, user_id, User.next_draft_at, _next_draft)
             if taken is None:
                 continue
@@ -124,6 +109,7 @@ async def run_drafts(services: Services) -> None:
             period = str(year)
             if not await deliveries.claim(session, user_id, "draft", period, now):
                 continue
+            await budget.spend(session, user, now)
             out = Outgoing(session, user.chat_id, now, user.id)
             out.task("draft", year=year, include_private=False, automatic=True)
         log.info("draft_queued", extra={"user": user_id, "year": period})

@@ -31,7 +31,7 @@ from bot.context import BotContext
 from bot.domain.journal import ReviewStatus
 from bot.domain.schedule import next_slot, review_week
 from bot.i18n import translator
-from bot.jobs import periodic
+from bot.jobs import budget, periodic
 from bot.pipeline.outgoing import Outgoing
 from bot.pipeline.runtime import PIPELINE_KEY, Pipeline
 from bot.review import flow
@@ -68,7 +68,6 @@ async def _tick(context: BotContext) -> None:
     services = context.services
     began = services.clock.now()
     await run_due(services)
-    await periodic.run_recaps(services)
     await periodic.run_drafts(services)
     await periodic.tidy(services)
     now = services.clock.now()
@@ -146,13 +145,15 @@ async def _open_week(services: Services, user_id: int, now: dtm.datetime) -> Non
             if review is None:
                 return  # the user opened this week's review already, or another process did
             out = Outgoing(session, user.chat_id, now, user.id)
+            await budget.spend(session, user, now)  # the week's prompt always goes
             if await _silent_for_weeks(session, user, week.key):
                 user.dormant = True
                 review.status = ReviewStatus.MISSED.value
                 _welcome_back(out, user)
                 log.info("welcome_back_queued", extra={"user": user.id})
             else:
-                _prompt(out, user, review, now)
+                recap = await budget.recap_to_offer(session, user, now)
+                _prompt(out, user, review, now, recap=recap)
         return
 
 
@@ -170,10 +171,16 @@ async def _silent_for_weeks(session: AsyncSession, user: User, week: str) -> boo
 
 
 def _prompt(
-    out: Outgoing, user: User, review: Review, now: dtm.datetime, *, reminder: bool = False
+    out: Outgoing,
+    user: User,
+    review: Review,
+    now: dtm.datetime,
+    *,
+    reminder: bool = False,
+    recap: tuple[int, int] | None = None,
 ) -> None:
     """Queue the prompt (or its reminder); the review counts as prompted from now on."""
-    flow.send_prompt(out, user, review, now, reminder=reminder)
+    flow.send_prompt(out, user, review, now, reminder=reminder, recap=recap)
     if not reminder:
         review.status = ReviewStatus.PROMPTED.value
         review.prompted_at = now
@@ -207,9 +214,14 @@ async def _remind(services: Services, now: dtm.datetime) -> None:
         for review in due:
             if await deliveries.claim(session, review.user_id, "reminder", review.week, now):
                 user = await users.get_user(session, review.user_id)
-                if user is not None and not user.blocked and not user.paused:
-                    out = Outgoing(session, user.chat_id, now, user.id)
-                    _prompt(out, user, review, now, reminder=True)
+                if user is None or user.blocked or user.paused:
+                    continue
+                if not await budget.has_room(session, user, now, for_draft=False):
+                    log.info("reminder_dropped", extra={"user": user.id, "week": review.week})
+                    continue  # the week's notifications are spent: no nagging
+                await budget.spend(session, user, now)
+                out = Outgoing(session, user.chat_id, now, user.id)
+                _prompt(out, user, review, now, reminder=True)
 
 
 def _welcome_back(out: Outgoing, user: User) -> None:

@@ -83,7 +83,13 @@ def snooze_until(user: User, now: dtm.datetime, when: str) -> dtm.datetime:
 
 
 def send_prompt(
-    out: Outgoing, user: User, review: Review, now: dtm.datetime, *, reminder: bool = False
+    out: Outgoing,
+    user: User,
+    review: Review,
+    now: dtm.datetime,
+    *,
+    reminder: bool = False,
+    recap: tuple[int, int] | None = None,
 ) -> None:
     """The weekly prompt (or its reminder), written to the outbox."""
     tr = translator(user.language)
@@ -94,6 +100,7 @@ def send_prompt(
         len(review.question_keys),
         evening=evening_available(user, now),
         reminder=reminder,
+        recap=recap,
     )
     out.send_message(text, keyboard)
 

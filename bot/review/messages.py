@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.domain.questions import Kind, Question, Section
 from bot.domain.weeks import IsoWeek
 from bot.i18n import Safe, Translator
-from bot.reports.stats import week_dates
+from bot.reports.stats import month_name, week_dates
 
 PREVIEW_CHARS = 80
 
@@ -45,22 +45,26 @@ def prompt(
     *,
     evening: bool,
     reminder: bool = False,
+    recap: tuple[int, int] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The message that opens a week's review, with Start / Later / Skip this week."""
+    """The message that opens a week's review, with Start / Later / Skip this week; the first
+    prompt of a month also offers last month's ``recap`` (year, month) instead of sending it."""
     key = "review.reminder" if reminder else "review.prompt"
     text = tr.n(key, count, title=Safe(week_title(tr, week)))
     later = [_b(tr("review.button.later_1h"), f"rv:later:{review_id}:1h")]
     if evening:
         later.append(_b(tr("review.button.later_evening"), f"rv:later:{review_id}:evening"))
     later.append(_b(tr("review.button.later_tomorrow"), f"rv:later:{review_id}:tomorrow"))
-    keyboard = InlineKeyboardMarkup(
-        [
-            [_b(tr("review.button.start"), f"rv:start:{review_id}")],
-            later,
-            [_b(tr("review.button.skip_week"), f"rv:skipweek:{review_id}")],
-        ]
-    )
-    return text, keyboard
+    rows = [
+        [_b(tr("review.button.start"), f"rv:start:{review_id}")],
+        later,
+        [_b(tr("review.button.skip_week"), f"rv:skipweek:{review_id}")],
+    ]
+    if recap is not None:
+        name = month_name(*recap, tr.lang, with_year=False)
+        text += "\n\n" + tr("review.recap_ready", month=name)
+        rows.append([_b(tr.plain("review.button.recap", month=name), f"rc:{recap[0]}:{recap[1]}")])
+    return text, InlineKeyboardMarkup(rows)
 
 
 def starting(

@@ -116,10 +116,11 @@ def zip_keyboard(user: User, draft: Draft) -> InlineKeyboardMarkup:
 
 
 async def send_draft(ctx: TaskContext, user: User, draft: Draft) -> None:
-    """The Markdown file, then the numbers with the offer of a ZIP including photos."""
+    """One message: the Markdown file, captioned with the numbers and the offer of a ZIP."""
     document = InputFile(draft.markdown.encode("utf-8"), filename=draft.filename)
-    await ctx.send_document(document)
-    await ctx.send_message(summary_text(user, draft), reply_markup=zip_keyboard(user, draft))
+    await ctx.send_document(
+        document, caption=summary_text(user, draft), reply_markup=zip_keyboard(user, draft)
+    )
 
 
 async def _user_and_journal(ctx: TaskContext) -> tuple[User, Journal] | None:

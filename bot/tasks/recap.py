@@ -55,18 +55,13 @@ async def build_recap(
 
 
 async def run(ctx: TaskContext, params: dict[str, Any]) -> None:
-    """Send the recap of ``params["year"]``-``params["month"]`` (nothing for an empty month
-    when it was not asked for)."""
+    """Send the recap of ``params["year"]``-``params["month"]``."""
     year, month = int(params["year"]), int(params["month"])
     async with ctx.services.reading() as session:
         user = await users.get_user(session, ctx.user_id or 0)
         if user is None:
             return
         parts = await build_recap(session, user, year, month, ctx.now)
-    recap = parts.recap
-    if recap.is_empty and params.get("automatic"):
-        log.info("recap_skipped_empty", extra={"user": user.id, "month": f"{year}-{month:02d}"})
-        return
     await send_recap(ctx, user, parts)
 
 

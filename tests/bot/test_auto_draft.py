@@ -17,6 +17,8 @@ async def test_draft_arrives_on_december_31_at_the_review_hour_once(factory: Bot
     user = bot.user()
     await onboard(user)
     await user.send("Finished the marathon training plan")
+    bot.clock.set(slot_on(dtm.date(2026, 12, 27), 19, ZONE))  # the week's prompt (Sunday)
+    await bot.tick()
     due = slot_on(dtm.date(2026, 12, 31), 19, ZONE)
     bot.clock.set(due - dtm.timedelta(minutes=1))
     await bot.tick()
@@ -40,6 +42,8 @@ async def test_draft_day_is_configurable(bot: Bot) -> None:
     await user.send("/settings")
     await user.tap("📝 Draft day")
     await user.tap("December 28")
+    bot.clock.set(slot_on(dtm.date(2026, 12, 27), 19, ZONE))  # the week's prompt (Sunday)
+    await bot.tick()
     bot.clock.set(slot_on(dtm.date(2026, 12, 28), 19, ZONE))
     await bot.tick()
     assert len(bot.api.calls_to("sendDocument")) == 1

@@ -152,26 +152,35 @@ async def test_a_very_long_month_is_split_cleanly(bot: Bot) -> None:
     assert all(len(c.text or "") <= 4096 for c in chunks)
 
 
-async def test_automatic_recap_on_the_first_at_the_review_hour_once(factory: BotFactory) -> None:
+async def test_the_recap_rides_on_the_first_prompt_of_the_month_once(factory: BotFactory) -> None:
     bot = await factory.start()
     user, _ = await _autumn(bot, ENGLISH, weeks=range(40, 44))
-    first = slot_on(dtm.date(2026, 11, 1), 19, ZONE)
+    first = slot_on(dtm.date(2026, 11, 1), 19, ZONE)  # a Sunday: the prompt of week 44
     bot.clock.set(first - dtm.timedelta(minutes=1))
     mark = user.mark()
     await bot.tick()
-    assert not any("October 2026" in t for t in user.texts_since(mark))
+    assert user.texts_since(mark) == []
     bot.clock.set(first)
     await bot.tick()
     await bot.tick()
     bot = await factory.restart(bot)
     await bot.tick()
     user = bot.user()
+    [prompt] = user.texts_since(mark)  # one message: the prompt carries the recap
+    assert "📅 Your October recap is ready." in prompt
+    assert not bot.api.calls_to("sendPhoto")  # nothing sent unasked besides it
+    await user.tap("📅 October in review")
     titles = [t for t in user.texts_since(mark) if t.startswith("📅 October 2026")]
     assert len(titles) == 1
     assert len(bot.api.calls_to("sendPhoto")) == 1
+    # The next prompt does not offer it again.
+    mark = user.mark()
+    bot.clock.set(slot_on(dtm.date(2026, 11, 8), 19, ZONE))
+    await bot.tick()
+    assert not any("recap" in t for t in user.texts_since(mark))
 
 
-async def test_no_automatic_recap_for_an_empty_month_or_when_switched_off(bot: Bot) -> None:
+async def test_no_recap_offer_for_an_empty_month_or_when_switched_off(bot: Bot) -> None:
     quiet = bot.user(2002)
     await onboard(quiet)
     busy = bot.user(3003)
@@ -179,11 +188,13 @@ async def test_no_automatic_recap_for_an_empty_month_or_when_switched_off(bot: B
     await busy.send("a note in November")
     await busy.send("/settings")
     await busy.tap("📬 Turn monthly recap off")
-    bot.clock.set(dtm.datetime(2026, 12, 1, 10, 0, tzinfo=dtm.UTC))  # 19:00 in Seoul
+    bot.clock.set(dtm.datetime(2026, 12, 6, 10, 0, tzinfo=dtm.UTC))  # Sunday 19:00 in Seoul
     mark_quiet, mark_busy = quiet.mark(), busy.mark()
     await bot.tick()
-    assert not any("November" in t for t in quiet.texts_since(mark_quiet))
-    assert not any("November" in t for t in busy.texts_since(mark_busy))
+    [quiet_prompt] = quiet.texts_since(mark_quiet)
+    [busy_prompt] = busy.texts_since(mark_busy)
+    assert "November" not in quiet_prompt
+    assert "November" not in busy_prompt
 
 
 async def test_weeks_before_joining_are_neither_counted_nor_gaps(bot: Bot) -> None:
