@@ -70,3 +70,16 @@ async def test_review_last_on_a_tuesday_is_the_week_just_prompted(bot: Bot) -> N
     mark = user.mark()
     await user.send("/review last")
     assert "Week 47" in " ".join(user.texts_since(mark))
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ["Skip this week", "neutral", "twice a week"]),
+        ("ko", ["이 주는 건너뛰기", "빈 주", "일주일에 두 번"]),
+    ],
+)
+async def test_help_says_how_weeks_count(bot: Bot, language: str, words: list[str]) -> None:
+    user = bot.user(language_code=language)
+    await user.send("/help")
+    assert all(word in user.last_text() for word in words)
