@@ -200,3 +200,14 @@ def test_a_font_installed_after_matplotlib_cached_its_font_list_is_found(tmp_pat
     second = run_python(FIND, tmp_path)  # a later process: the cache file has the font now
     assert second["listed"] == first["found"]
     assert second["refreshed"] is False
+
+
+def test_the_open_week_is_shaded_as_not_due_and_a_pause_as_a_week_off() -> None:
+    weeks = [rated(45, 3), rated(46, None, ReviewStatus.PAUSED), WeekView(W(2026, 47))]
+    states = [p.state for p in charts._points(weeks, W(2026, 47))]
+    assert states == ["answered", "skipped", "open"]
+    # Without knowing which week is open, a week without an answer is a miss.
+    assert [p.state for p in charts._points(weeks)][-1] == "missed"
+    assert energy_chart_png(weeks, "en", "t", open_from=W(2026, 47)) != energy_chart_png(
+        weeks, "en", "t"
+    )
