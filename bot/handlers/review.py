@@ -214,7 +214,8 @@ async def _send_summary(turn: Turn, review: Review, *, again: bool = False) -> N
     lines = await flow.summary_lines(turn.session, turn.user, review)
     text, keyboard = messages.summary(turn.tr, IsoWeek.parse(review.week), lines)
     if again:
-        text = turn.tr("review.already_done") + "\n\n" + text
+        week = IsoWeek.parse(review.week).week
+        text = turn.tr("review.already_done", week=week) + "\n\n" + text
         reopen = InlineKeyboardButton(
             turn.tr("review.button.reopen"), callback_data=f"rv:reopen:{review.id}"
         )

@@ -289,7 +289,7 @@ async def test_review_again_offers_to_add_more(bot: Bot) -> None:
     await user.send("first pass")
     await finish_review(user)
     await user.send("/review")
-    assert "already reviewed" in user.last_text()
+    assert "You've already reviewed week 47." in user.last_text()  # not "this week"
     await user.tap("✏️ Add more answers")
     await user.send("second pass")
     texts = [e.text for e in await stored_entries(bot, 1001)]
