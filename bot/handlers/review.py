@@ -289,16 +289,9 @@ async def _acknowledge(turn: Turn, review: Review) -> None:
         return
     question = target_of(data.get("question"))
     if question is not None:
-        q = await flow.question_at(turn.session, turn.user, review, review.position)
         answer = await flow.current_answer(turn.session, turn.user, review, turn.now)
-        text, keyboard = messages.question(
-            turn.tr,
-            q,
-            review.id,
-            review.position,
-            len(review.question_keys),
-            messages.Kept(answer.rating),
-        )
+        kept = messages.Kept(answer.rating)
+        text, keyboard = await flow.question_message(turn.session, turn.user, review, kept)
         turn.out.edit_text(question, text, keyboard)
     data.update(review_id=review.id, kept=True)
     await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, data)
@@ -306,16 +299,8 @@ async def _acknowledge(turn: Turn, review: Review) -> None:
 
 async def _show_rating(turn: Turn, review: Review, rating: int) -> None:
     """The tapped rating, marked on the question's own message, which now offers Next."""
-    q = await flow.question_at(turn.session, turn.user, review, review.position)
-    text, keyboard = messages.question(
-        turn.tr,
-        q,
-        review.id,
-        review.position,
-        len(review.question_keys),
-        messages.Kept(rating),
-    )
-    turn.edit_or_reply(text, keyboard)
+    kept = messages.Kept(rating)
+    turn.edit_or_reply(*await flow.question_message(turn.session, turn.user, review, kept))
     data = dict(turn.user.state_data or {})
     data.update(review_id=review.id, kept=True)
     await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, data)

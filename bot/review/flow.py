@@ -10,6 +10,7 @@ import datetime as dtm
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup
 
 from bot.domain.journal import MessageKind
 from bot.domain.questions import GOAL_CHECKIN_PREFIX, Question, Section
@@ -107,17 +108,22 @@ def send_prompt(
 
 async def send_question(session: AsyncSession, out: Outgoing, user: User, review: Review) -> None:
     """Send the open question and remember it in the conversation state (for tidying its Skip)."""
-    tr = translator(user.language)
     q = await question_at(session, user, review, review.position)
     kept = await kept_for(session, review, q.key)
-    text, keyboard = messages.question(
-        tr, q, review.id, review.position, len(review.question_keys), kept
-    )
-    sent = out.send_message(text, keyboard)
+    sent = out.send_message(*await question_message(session, user, review, kept))
     data: dict[str, object] = {"review_id": review.id, "kept": kept is not None}
     data["question"] = target_json(await out.ref(sent))
     user.state, user.state_data = REVIEW_STATE, data
     await session.flush()
+
+
+async def question_message(
+    session: AsyncSession, user: User, review: Review, kept: messages.Kept | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The open question's one control message, showing what is ``kept`` so far."""
+    q = await question_at(session, user, review, review.position)
+    tr = translator(user.language)
+    return messages.question(tr, q, review.id, review.position, len(review.question_keys), kept)
 
 
 async def has_answers(session: AsyncSession, review: Review) -> bool:
