@@ -82,9 +82,10 @@ def schedule_jobs(app: BotApp, interval: float) -> None:
 
 
 async def _post_shutdown(app: BotApp) -> None:
-    """Hand the sender lease on and close the database."""
+    """Stop the pipeline's tasks, hand the sender lease on and close the database."""
     services: Services = app.bot_data[SERVICES_KEY]
     pipeline: Pipeline = app.bot_data[PIPELINE_KEY]
+    await pipeline.close()
     try:
         await pipeline.lease.release()
     except Exception as exc:  # the database may be the reason we stop

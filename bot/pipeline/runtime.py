@@ -98,6 +98,12 @@ class Pipeline:
                 return
         raise RuntimeError("the pipeline did not settle")
 
+    async def close(self) -> None:
+        """Stop what is still running before the engine is disposed: a connection still
+        checked out then would never be closed."""
+        await self.worker.close()
+        await self.sender.close()
+
     async def offset(self) -> int | None:
         async with self.services.reading() as session:
             return await inbox.load_offset(session)

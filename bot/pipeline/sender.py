@@ -150,6 +150,13 @@ class Sender:
         while self._running:
             await asyncio.gather(*list(self._running), return_exceptions=True)
 
+    async def close(self) -> None:
+        """Cancel sends still under way (their rows stay pending) and wait for them."""
+        tasks = list(self._running)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     async def drain(self) -> None:
         """Send until nothing is pending (tests and shutdown); waits through retries."""
         for _ in range(100_000):

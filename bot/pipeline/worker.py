@@ -136,6 +136,14 @@ class InboxWorker:
         """Until every queued update is handled."""
         await self._idle.wait()
 
+    async def close(self) -> None:
+        """Cancel the chats still being handled and wait until they have unwound, so their
+        database connections are back in the pool (their updates stay in the inbox)."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     @property
     def queued(self) -> int:
         return sum(len(queue) for queue in self._queues.values())
