@@ -1,13 +1,24 @@
 """The year-end "year in review" draft: Markdown built only from the user's own words.
 
-The draft follows the seed posts' shape: an opening with the year's numbers, highlights,
-month by month, themed sections, last year's goals revisited and a look ahead. Each section
-opens with an italic writing prompt the author replaces.
+The draft follows the seed posts' shape, each section opening with an italic writing prompt
+the author replaces:
 
-Every answer of the year lands in exactly one place (see :mod:`bot.reports.collect` for the
-highlight rule) and its text is reproduced verbatim with one transformation only: lines after
-the first are indented to stay inside their list item (two spaces per nesting level) or, for
-quotes, prefixed with ``> ``; empty lines stay empty. Nothing is escaped.
+1. an opening with the year's numbers;
+2. **highlights**: the user's ⭐ answers and a few more wins (:mod:`bot.reports.highlights`);
+3. **by the numbers**: sentences with figures or achievements (:mod:`bot.reports.figures`);
+4. **stories of the year**: answers and notes about the same thing across weeks, each with a
+   title from the user's words and its span (:mod:`bot.reports.threads`);
+5. **month by month**, quiet neighbouring months (or months of one story) merged into
+   stretches such as "May – August";
+6. the themed sections (work, lessons, people, health, reading, odds and ends) with what no
+   story thread took, last year's goals revisited and a look ahead;
+7. **the year, week by week**: an appendix with every answer and note exactly once, under
+   its week. The sections above quote from it, so nothing written is lost by curating.
+
+User text is reproduced verbatim with one transformation only: lines after the first are
+indented to stay inside their list item (two spaces per nesting level) or, for quotes,
+prefixed with ``> ``; empty lines stay empty. Nothing is escaped. "By the numbers" quotes
+single sentences cut out of an answer, never reworded.
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ from bot.domain.questions import Section
 from bot.domain.tally import tally
 from bot.domain.weeks import IsoWeek
 from bot.i18n import Translator, translator
-from bot.reports import collect
+from bot.reports import collect, figures
 from bot.reports.collect import Attachment, Note, Quote
 from bot.reports.highlights import Highlights, curate
 from bot.reports.stats import (
@@ -32,9 +43,11 @@ from bot.reports.stats import (
     energy_of,
     month_of,
     week_label,
+    week_number,
     weeks_of_month,
     weeks_of_year,
 )
+from bot.reports.threads import Entry, Thread, find_threads
 
 # Themed sections in the order of the seed posts, with their catalog name.
 THEMED: tuple[tuple[Section, str], ...] = (
@@ -47,6 +60,7 @@ THEMED: tuple[tuple[Section, str], ...] = (
 )
 QUOTE_KEY = "quote"  # answers to the "quote" question are rendered as blockquotes
 SPELLED_UP_TO = 10
+STRETCH_MONTHS = 4  # a season at most under one heading
 
 
 @dataclass(frozen=True)
@@ -188,6 +202,7 @@ class _Writer:
         self.open_from = open_from
         self.views = _year_views(journal, weeks_of_year(year))
         self._labels: dict[IsoWeek, str] = {}
+        self.thread_of: dict[Quote | Note, int] = {}  # set by compile()
 
     # -- small pieces --
 
@@ -308,10 +323,72 @@ class _Writer:
             self.tr.n_plain("report.draft.highlights.intro", count, number=spelled),
             "\n".join(self.item(q) for q in found.chosen),
         ]
-        if found.more:  # every win stays in the draft, the rest below the chosen ones
-            body.append(self.tr.plain("report.draft.highlights.more"))
-            body.append("\n".join(self.item(q) for q in found.more))
         return self.section("highlights", body)
+
+    def by_the_numbers(self, found: Sequence[figures.Figure]) -> str | None:
+        if not found:
+            return None
+        items = ["- " + indent_continuation(f"{f.text} {self.ref(f.week)}", 2) for f in found]
+        return self.section("numbers", ["\n".join(items)])
+
+    def span(self, first: IsoWeek, last: IsoWeek) -> str:
+        return self.tr.plain(
+            "report.draft.span",
+            first=week_number(first, self.lang),
+            last=week_number(last, self.lang),
+        )
+
+    def threads(self, found: Sequence[tuple[Thread, Sequence[Quote | Note]]]) -> str | None:
+        if not found:
+            return None
+        blocks = []
+        for thread, members in found:
+            lines = [f"### {thread.title} ({self.span(thread.first, thread.last)})", ""]
+            for member in members:
+                if isinstance(member, Quote):
+                    lines.append(self.item(member))
+                else:
+                    lines.append(self.note_item(member))
+            blocks.append("\n".join(lines))
+        return self.section("threads", blocks)
+
+    def stretches(
+        self, weeks: Sequence[IsoWeek], by_week: Mapping[IsoWeek, Sequence[Quote]]
+    ) -> list[tuple[str, list[IsoWeek]]]:
+        """Months as the draft heads them: quiet months next to each other (a headline in
+        one week at most) and neighbouring months whose headlines all belong to the same
+        story thread become one stretch, "May – August", of at most :data:`STRETCH_MONTHS`."""
+        months: dict[tuple[int, int], list[IsoWeek]] = {}
+        for week in weeks:
+            months.setdefault(month_of(week), []).append(week)
+
+        def quiet(month: tuple[int, int]) -> bool:
+            return sum(1 for w in months[month] if by_week.get(w)) <= 1
+
+        def story(month: tuple[int, int]) -> int | None:
+            found = {self.thread_of.get(q) for w in months[month] for q in by_week.get(w, [])}
+            return found.pop() if len(found) == 1 else None
+
+        runs: list[list[tuple[int, int]]] = []
+        for month in sorted(months):
+            if runs:
+                last = runs[-1][-1]
+                adjacent = (last[0] * 12 + last[1]) + 1 == month[0] * 12 + month[1]
+                same_story = story(last) is not None and story(last) == story(month)
+                room = len(runs[-1]) < STRETCH_MONTHS
+                if adjacent and room and ((quiet(last) and quiet(month)) or same_story):
+                    runs[-1].append(month)
+                    continue
+            runs.append([month])
+        named = []
+        for run in runs:
+            first = collect.month_only(run[0][1], self.lang)
+            name = first
+            if len(run) > 1:
+                last_name = collect.month_only(run[-1][1], self.lang)
+                name = self.tr.plain("report.draft.stretch", first=first, last=last_name)
+            named.append((name, [w for m in run for w in months[m]]))
+        return named
 
     def months(self, timeline: Sequence[Quote], focus: Sequence[Quote]) -> str | None:
         by_week: dict[IsoWeek, list[Quote]] = {}
@@ -324,27 +401,28 @@ class _Writer:
         if not weeks:
             return None
         blocks: list[str] = []
-        current_month: tuple[int, int] | None = None
-        lines: list[str] = []
-        for week in weeks:
-            month = month_of(week)
-            if month != current_month:
-                if lines:
-                    blocks.append("\n".join(lines))
-                current_month = month
-                lines = [f"### {collect.month_only(month[1], self.lang)}", ""]
-            label = self.tr.plain("report.draft.week", label=self.label(week))
-            heads = by_week.get(week, [])
-            if not heads:
-                lines.append(f"- {label}")
-            for quote in heads:
-                body = f"{label} {self.markers(quote)}{quote.text}"
-                lines.append("- " + indent_continuation(body, 2))
-                lines += ["  " + m for m in self.media_lines(week, quote.attachments)]
-            for quote in focus_of.get(week, []):
-                lines.append(self.focus_item(quote))
-        blocks.append("\n".join(lines))
+        for name, stretch in self.stretches(weeks, by_week):
+            lines = [f"### {name}", ""]
+            for week in stretch:
+                lines += self.month_week(week, by_week.get(week, []), focus_of.get(week, []))
+            blocks.append("\n".join(lines))
         return self.section("months", blocks)
+
+    def month_week(
+        self, week: IsoWeek, heads: Sequence[Quote], focus: Sequence[Quote]
+    ) -> list[str]:
+        """A week under its month: its headline (or just its label), then its focus."""
+        lines: list[str] = []
+        label = self.tr.plain("report.draft.week", label=self.label(week))
+        if not heads:
+            lines.append(f"- {label}")
+        for quote in heads:
+            body = f"{label} {self.markers(quote)}{quote.text}"
+            lines.append("- " + indent_continuation(body, 2))
+            lines += ["  " + m for m in self.media_lines(week, quote.attachments)]
+        for quote in focus:
+            lines.append(self.focus_item(quote))
+        return lines
 
     def focus_item(self, quote: Quote) -> str:
         """A focus item nested under its week: ``  - → Next: …``."""
@@ -381,7 +459,7 @@ class _Writer:
         return ["\n\n".join(lines)]
 
     def notes_list(self) -> list[str]:
-        found = collect.notes(self.views)
+        found = [n for n in collect.notes(self.views) if n not in self.thread_of]
         if not found:
             return []
         intro = self.tr.n_plain("report.draft.notes", len(found))
@@ -453,6 +531,57 @@ class _Writer:
             body.append("\n".join("- " + indent_continuation(g.text, 2) for g in goals))
         return self.section("ahead", body, year=self.year + 1)
 
+    def find_stories(
+        self, quotes: Sequence[Quote], notes: Sequence[Note]
+    ) -> list[tuple[Thread, list[Quote | Note]]]:
+        """The year's story threads (:mod:`bot.reports.threads`) over answers and notes with
+        text; plans for next week and goal check-ins keep their own sections."""
+        candidates: list[Quote | Note] = [
+            q for q in quotes if q.text and q.section not in (Section.FOCUS, Section.GOALS)
+        ]
+        candidates += [n for n in notes if n.text]
+        entries = [Entry(c.week, c.text or "") for c in candidates]
+        found = []
+        for number, thread in enumerate(find_threads(entries)):
+            members = [candidates[i] for i in thread.members]
+            for member in members:
+                self.thread_of[member] = number
+            found.append((thread, members))
+        return found
+
+    def appendix(self, quotes: Sequence[Quote]) -> str | None:
+        """Every answer and note shown, once each, under its week: the year kept whole."""
+        notes = collect.notes(self.views)
+        weeks = sorted({q.week for q in quotes} | {n.week for n in notes})
+        if not weeks:
+            return None
+        blocks = []
+        for week in weeks:
+            lines = [f"### {self.label(week)}", ""]
+            lines += [self.appendix_item(q) for q in quotes if q.week == week]
+            lines += [self.appendix_note(n) for n in notes if n.week == week]
+            blocks.append("\n".join(lines))
+        return self.section("appendix", blocks)
+
+    def appendix_item(self, quote: Quote) -> str:
+        """``- *Question* ⭐ text``, continuation lines indented, media below."""
+        body = f"*{quote.prompt}* {self.markers(quote)}{quote.text}".rstrip()
+        lines = ["- " + indent_continuation(body, 2)]
+        lines += ["  " + m for m in self.media_lines(quote.week, quote.attachments)]
+        return "\n".join(lines)
+
+    def appendix_note(self, note: Note) -> str:
+        attachments = [note.attachment] if note.attachment else []
+        media = self.media_lines(note.week, attachments)
+        label = f"*{self.tr.plain('report.draft.note')}*"
+        if note.text:
+            body = f"{label} {note.text}"
+        else:  # a photo without caption or a voice note: its mention is the item
+            body = f"{label} {media.pop(0)}" if media else label
+        lines = ["- " + indent_continuation(body, 2)]
+        lines += ["  " + m for m in media]
+        return "\n".join(lines)
+
     # -- the whole draft --
 
     def compile(self) -> str:
@@ -471,17 +600,26 @@ class _Writer:
 
         focus = placed(lambda q: q.section is Section.FOCUS)
         revisited = _revisited_goals(self.journal, self.year, self.views)
+        notes = collect.notes(self.views)
+        stories = self.find_stories(all_quotes, notes)
+        chosen = curate(self.views, self.include_private)
         parts: list[str | None] = [
             self.front_matter(),
             self.opening(numbers),
-            self.highlights(curate(self.views, self.include_private)),
+            self.highlights(chosen),
+            self.by_the_numbers(figures.collect(all_quotes, notes, leave_out=chosen.chosen)),
+            self.threads(stories),
             self.months(
                 placed(lambda q: q.section is Section.TIMELINE),
                 [q for q in focus if q.week not in last_month],
             ),
         ]
         for section, name in THEMED:
-            found = [q for q in all_quotes if q.section is section and not q.pulled_to_highlights]
+            found = [
+                q
+                for q in all_quotes
+                if q.section is section and not q.pulled_to_highlights and q not in self.thread_of
+            ]
             parts.append(self.themed(section, name, found))
         parts.append(self.goals(revisited, placed(lambda q: q.section is Section.GOALS)))
         parts.append(
@@ -490,6 +628,7 @@ class _Writer:
                 _next_goals(self.journal, self.year, revisited),
             )
         )
+        parts.append(self.appendix(all_quotes))
         return "\n\n".join(p for p in parts if p) + "\n"
 
 

@@ -1,6 +1,7 @@
 """The year-end draft of a whole year fed through the bot: every public answer verbatim exactly
-once in the right section and month, private answers left out, valid front matter, references,
-the ZIP with photos and chart; in English and Korean."""
+once in the appendix under its week and quoted in the right section and month (or in a story
+thread), private answers left out, valid front matter, references, the ZIP with photos and
+chart; in English and Korean."""
 
 from __future__ import annotations
 
@@ -37,15 +38,13 @@ SECTIONS = {
     },
 }
 
-# heading of the highlights, the line before the wins left out, the chat summary's line
+# heading of the highlights and the chat summary's line
 SUMMARY_HIGHLIGHTS = {
-    "en": (
-        "Highlights",
-        "More wins of the year:",
-        "Highlights: {count} (⭐ {starred} starred by you)",
-    ),
-    "ko": ("하이라이트", "그 밖의 성과:", "하이라이트: {count}개 (⭐ 직접 고른 것 {starred}개)"),
+    "en": ("Highlights", "Highlights: {count} (⭐ {starred} starred by you)"),
+    "ko": ("하이라이트", "하이라이트: {count}개 (⭐ 직접 고른 것 {starred}개)"),
 }
+APPENDIX = {"en": "## The year, week by week", "ko": "## 한 해, 주마다"}
+STORIES = {"en": "Stories of the year", "ko": "올해의 이야기들"}
 
 
 def _sections(markdown: str) -> dict[str, str]:
@@ -54,9 +53,33 @@ def _sections(markdown: str) -> dict[str, str]:
     return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
 
 
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
 def _months(section: str) -> dict[str, str]:
+    """Month name → the text under the heading that covers it (a month, or a stretch of
+    months such as "January – April")."""
     parts = re.split(r"^### (.+)$", section, flags=re.MULTILINE)
-    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+    found: dict[str, str] = {}
+    for i in range(1, len(parts) - 1, 2):
+        first, _, last = parts[i].strip().partition(" – ")
+        span = MONTHS[MONTHS.index(first) : MONTHS.index(last or first) + 1]
+        for name in span:
+            found[name] = parts[i + 1]
+    return found
 
 
 async def _draft(bot: Bot, user: FakeUser, command: str = "/draft 2026") -> str:
@@ -69,15 +92,14 @@ async def _draft(bot: Bot, user: FakeUser, command: str = "/draft 2026") -> str:
     return content.decode("utf-8")
 
 
-def _item_of(markdown: str, text: str) -> str:
-    """The list item holding ``text``, with its parent item when it is nested (focus items)."""
-    lines = markdown.splitlines()
-    index = next(i for i, line in enumerate(lines) if text in line)
-    item = [lines[index]]
-    if lines[index].startswith("  "):
-        parent = next(line for line in reversed(lines[:index]) if line.startswith("- "))
-        item.insert(0, parent)
-    return "\n".join(item)
+def _week_heading(appendix: str, text: str) -> str:
+    """The ``### `` week heading the appendix lists ``text`` under."""
+    at = appendix.index(text)
+    return re.findall(r"^### (.+)$", appendix[:at], re.MULTILINE)[-1]
+
+
+def _item_line(markdown: str, text: str) -> str:
+    return next(line for line in markdown.splitlines() if text in line)
 
 
 def _check_draft(markdown: str, expected: Expected, lang: Language) -> None:
@@ -89,38 +111,28 @@ def _check_draft(markdown: str, expected: Expected, lang: Language) -> None:
     assert str(front["date"]) == "2027-01-03"
     assert isinstance(front["tags"], list)
 
-    # Every public answer verbatim, exactly once, with its week reference nearby.
+    # Every public answer verbatim, exactly once in the appendix, under its week.
+    body, appendix = markdown.split(APPENDIX[lang.code] + "\n")
     for role, items in expected.public.items():
         for week_number, text in items:
-            assert markdown.count(text) == 1, (role, text)
+            assert appendix.count(text) == 1, (role, text)
             label = week_label(IsoWeek(2026, week_number), lang.code)
-            assert flat(label) in flat(_item_of(markdown, text)), (role, text)
+            assert flat(_week_heading(appendix, text)) == flat(label), (role, text)
     for text in expected.private + expected.edited_away:
         assert text not in markdown
 
-    sections = _sections(markdown)
+    sections = _sections(body)
     if lang.code == "en":
+        # Above the appendix, each answer is quoted in its section or in a story thread; a
+        # win beyond the ten highlights is left to the appendix.
         for role, heading in SECTIONS["en"].items():
-            body = sections[heading]
             for _, text in expected.public.get(role, []):
-                assert text in body, (role, heading)
+                found = text in sections.get(heading, "") + sections.get(STORIES["en"], "")
+                assert found or role == "win", (role, heading, text)
         months = _months(sections["Month by month"])
         for week_number, text in expected.public["headline"]:
             _, month = month_of(IsoWeek(2026, week_number))
-            name = [
-                "January",
-                "February",
-                "March",
-                "April",
-                "May",
-                "June",
-                "July",
-                "August",
-                "September",
-                "October",
-                "November",
-                "December",
-            ][month - 1]
+            name = MONTHS[month - 1]
             assert text in months[name], (week_number, name)
         assert "Get a bartender's license" in sections["Last year's goals, revisited"]
         assert "Learn Korean calligraphy" in sections["Looking ahead to 2027"]
@@ -138,16 +150,18 @@ async def test_a_year_through_the_bot_becomes_a_draft(bot: Bot, lang: Language) 
     markdown = await _draft(bot, user)
     _check_draft(markdown, expected, lang)
     # The chat summary and the file agree on how many highlights there are.
-    heading, more, line = SUMMARY_HIGHLIGHTS[lang.code]
-    chosen = _sections(markdown)[heading].split(more)[0]
+    heading, line = SUMMARY_HIGHLIGHTS[lang.code]
+    chosen = _sections(markdown)[heading]
     count = len(re.findall(r"^- ", chosen, re.MULTILINE))
     assert 0 < count <= 10
     assert line.format(count=count, starred=len(HIGHLIGHT_WIN)) in user.last_text()
 
     # /draft 2026 all: a private copy with the private answers, marked 🔒.
     private_copy = await _draft(bot, user, "/draft 2026 all")
+    appendix = private_copy.split(APPENDIX[lang.code] + "\n")[1]
     for text in expected.private:
-        assert private_copy.count(text) == 1
+        assert appendix.count(text) == 1
+        assert "🔒" in _item_line(appendix, text)
 
     # The ZIP: the same Markdown with images/ paths, the photo bytes and the energy chart.
     await user.tap(next(b for b in user.buttons() if b.startswith("📦")))

@@ -181,6 +181,24 @@ def section_at(markdown: str, index: int, level: str = "## ") -> str:
     return headings[-1].group(1) if headings else ""
 
 
+THREADED_AWAY = {"Work and growth", "People", "Reading, writing and quotes"}
+APPENDIX = "## The year, week by week"
+
+
+def section_text(markdown: str, heading: str) -> str:
+    """The text of the ``## heading`` section, up to the next ``## ``."""
+    start = markdown.index(f"## {heading}\n")
+    end = markdown.find("\n## ", start + 1)
+    return markdown[start : end if end != -1 else len(markdown)]
+
+
+def appendix_form(week: WeekView, ans: AnswerView) -> str:
+    """How an answer appears in the appendix: its question, then its text."""
+    marks = ("⭐ " if ans.highlight else "") + ("🔒 " if ans.private else "")
+    marks += f"⚡ {ans.rating}/5 " if ans.rating is not None else ""
+    return "- " + indent(f"*{ans.prompt}* {marks}{ans.text}", 2)
+
+
 def front_matter(markdown: str) -> dict[str, object]:
     assert markdown.startswith("---\n")
     end = markdown.index("\n---\n", 4)
@@ -202,21 +220,29 @@ def test_front_matter_parses_and_has_what_jekyll_and_hugo_need() -> None:
     }
 
 
+ORDER_EN = [
+    "In 2026…",
+    "Highlights",
+    "By the numbers",
+    "Stories of the year",
+    "Month by month",
+    "Work and growth",
+    "Mistakes and lessons",
+    "People",
+    "Health and energy",
+    "Reading, writing and quotes",
+    "Odds and ends",
+    "Last year's goals, revisited",
+    "Looking ahead to 2027",
+    "The year, week by week",
+]
+
+
 def test_sections_come_in_the_seed_posts_order() -> None:
     headings = re.findall(r"^## (.+)$", draft(year_journal()), re.MULTILINE)
-    assert headings == [
-        "In 2026…",
-        "Highlights",
-        "Month by month",
-        "Work and growth",
-        "Mistakes and lessons",
-        "People",
-        "Health and energy",
-        "Reading, writing and quotes",
-        "Odds and ends",
-        "Last year's goals, revisited",
-        "Looking ahead to 2027",
-    ]
+    # The year's recurring answers became story threads, which emptied three themed
+    # sections; the order of the rest is the seed posts'.
+    assert headings == [h for h in ORDER_EN if h not in THREADED_AWAY]
 
 
 def test_korean_headings_are_natural_korean() -> None:
@@ -225,15 +251,15 @@ def test_korean_headings_are_natural_korean() -> None:
     assert headings == [
         "2026년에는…",
         "하이라이트",
+        "숫자로 본 한 해",
+        "올해의 이야기들",
         "월별 기록",
-        "일과 성장",
         "실수와 배움",
-        "사람들",
         "건강과 에너지",
-        "읽고 쓴 것",
         "그 밖의 이야기",
         "작년 목표 돌아보기",
         "2027년을 향해",
+        "한 해, 주마다",
     ]
     assert front_matter(text)["title"] == "2026년 회고"
     assert "### 3월" in text
@@ -273,7 +299,7 @@ def test_empty_sections_are_left_out() -> None:
     )
     text = draft(Journal("en", "UTC", (week,)))
     headings = re.findall(r"^## (.+)$", text, re.MULTILINE)
-    assert headings == ["In 2026…", "Month by month"]
+    assert headings == ["In 2026…", "Month by month", "The year, week by week"]
     assert "Average energy" not in text
 
 
@@ -336,6 +362,10 @@ def test_korean_draft_from_korean_sentences() -> None:
 def test_every_public_answer_appears_verbatim_exactly_once_in_its_section() -> None:
     journal = year_journal()
     text = draft(journal)
+    body, appendix = text.split(APPENDIX)
+    numbers = section_text(body, "By the numbers")
+    stories = section_text(body, "Stories of the year")
+    curated = body.replace(numbers, "").replace(stories, "")
     expected_section = {
         Section.TIMELINE: "Month by month",
         Section.GROWTH: "Work and growth",
@@ -346,16 +376,29 @@ def test_every_public_answer_appears_verbatim_exactly_once_in_its_section() -> N
         Section.ODDS: "Odds and ends",
         Section.GOALS: "Last year's goals, revisited",
     }
-    checked = 0
+    checked = left_out = 0
     for week in journal.weeks:
         for ans in week.answers:
             if ans.private or not ans.text:
                 continue
-            form = rendered_form(week, ans)
-            assert text.count(form) == 1, form
+            # The whole year, once, under the week's heading.
+            assert appendix.count(appendix_form(week, ans)) == 1, ans.text
+            at = appendix.index(appendix_form(week, ans))
+            assert section_at(appendix, at, "### ") == week_label(week.week, "en")
             if "\n" not in ans.text:
-                assert text.count(ans.text) == 1, ans.text
-            where = section_at(text, text.index(form))
+                assert appendix.count(ans.text) == 1, ans.text
+            form = rendered_form(week, ans)
+            if curated.count(form) == 0:
+                if ans.section is Section.HIGHLIGHTS and not ans.highlight:
+                    left_out += 1  # a win beyond the ten highlights: the appendix keeps it
+                    continue
+                assert ans.section is not Section.TIMELINE, ans.text
+                item = f"{indent(ans.text, 2)} ({week_label(week.week, 'en')})"
+                assert stories.count(item) == 1, ans.text
+                checked += 1
+                continue
+            assert curated.count(form) == 1, form
+            where = section_at(curated, curated.index(form))
             if ans.section is Section.HIGHLIGHTS or ans.highlight:
                 assert where == "Highlights"
             elif ans.section is Section.FOCUS:
@@ -365,6 +408,7 @@ def test_every_public_answer_appears_verbatim_exactly_once_in_its_section() -> N
                 assert where == expected_section[ans.section], ans.text
             checked += 1
     assert checked > 150
+    assert left_out == 2
 
 
 def test_headlines_are_listed_under_their_month_with_dates() -> None:
@@ -374,15 +418,16 @@ def test_headlines_are_listed_under_their_month_with_dates() -> None:
         head = week.answer("headline")
         if head is None:
             continue
-        at = text.index(head.text)
+        months = section_text(text, "Month by month")
+        at = months.index(head.text)
         month = week.week.month_of_thursday()[1]
-        assert section_at(text, at, "### ") == dtm.date(YEAR, month, 1).strftime("%B")
-        line = text[text.rindex("\n", 0, at) + 1 : text.index("\n", at)]
+        assert section_at(months, at, "### ") == dtm.date(YEAR, month, 1).strftime("%B")
+        line = months[months.rindex("\n", 0, at) + 1 : months.index("\n", at)]
         assert line == f"- **{week_label(week.week, 'en')}:** {head.text}"
 
 
 def test_week_one_of_2026_is_january_even_though_it_starts_in_december() -> None:
-    text = draft(year_journal())
+    text = section_text(draft(year_journal()), "Month by month")
     at = text.index("(#1)")
     assert section_at(text, at, "### ") == "January"
     assert "W1, Dec 29, 2025" in text[text.rindex("\n", 0, at) : at]
@@ -392,8 +437,12 @@ def test_quoted_answers_carry_their_week_reference() -> None:
     text = draft(year_journal())
     label = week_label(W(YEAR, 6), "en")
     assert f"- My mentor reviewed the data with me (6) ({label})" in text
-    quote = "When you don't know what to do, do what you can do right now (3)"
-    assert f"> {quote}\n>\n> ({week_label(W(YEAR, 3), 'en')})" in text
+    # A quote on its own (not part of a story) is a blockquote in its section.
+    quote = "When you don't know what to do, do what you can do right now"
+    answered = (answer("quote", Section.READING, quote, 6),)
+    alone = WeekView(W(YEAR, 3), ReviewStatus.COMPLETED, answered)
+    reading = section_text(draft(Journal("en", "UTC", (alone,))), "Reading, writing and quotes")
+    assert f"> {quote}\n>\n> ({week_label(W(YEAR, 3), 'en')})" in reading
 
 
 def test_multi_line_answers_stay_inside_their_list_item() -> None:
@@ -418,16 +467,18 @@ def test_private_answers_are_marked_when_included() -> None:
 
 def test_highlights_list_starred_answers_first_with_a_count() -> None:
     text = draft(year_journal())
-    section = text[text.index("## Highlights") : text.index("## Month by month")]
+    section = section_text(text, "Highlights")
     # 6 starred answers, then 4 of the 6 other wins: 10 at most (bot.reports.highlights).
     assert "Ten highlights stand out:" in section
-    chosen, more = section.split("More wins of the year:")
-    items = re.findall(r"^- (.+)$", chosen, re.MULTILINE)
+    items = re.findall(r"^- (.+)$", section, re.MULTILINE)
     assert len(items) == 10
     starred = [i for i, item in enumerate(items) if item.startswith("⭐ ")]
     assert starred == list(range(6))
-    # The wins left out are still there, once each.
-    assert len(re.findall(r"^- (.+)$", more, re.MULTILINE)) == 2
+    # The two wins left out are still in the appendix, once each.
+    appendix = text[text.index(APPENDIX) :]
+    wins = re.findall(r"^- \*win\?\* (?:⭐ )?(.+)$", appendix, re.MULTILINE)
+    assert len(wins) == 12
+    assert len([w for w in wins if w not in section]) == 2
 
 
 def test_highlight_count_is_spelled_like_the_seed_posts() -> None:
@@ -523,7 +574,7 @@ def test_checkins_stored_on_the_goal_from_earlier_years_are_shown() -> None:
 
 def test_looking_ahead_has_decembers_focus_and_next_years_goals() -> None:
     text = draft(year_journal())
-    section = text[text.index("## Looking ahead to 2027") :]
+    section = section_text(text, "Looking ahead to 2027")
     focus = re.findall(r"Focus set in week (\d+)\.", section)
     assert focus == ["49", "50", "51", "52"]
     assert "Goals for 2027:\n\n- Aim for the top 10 on Devocean" in section
@@ -581,9 +632,89 @@ def test_property_public_text_survives_verbatim_once(
     journal = Journal("en", "UTC", tuple(sorted(weeks, key=lambda v: v.week)))
     text = draft(journal)
     front_matter(text)
+    appendix = text[text.index(APPENDIX) :] if APPENDIX in text else ""
     for i, week in enumerate(weeks):
         ans = week.answers[0]
         if ans.private:
             assert f"«{i}»" not in text
         else:
-            assert text.count(rendered_form(week, ans)) == 1
+            assert appendix.count(appendix_form(week, ans)) == 1
+            assert rendered_form(week, ans) in text[: len(text) - len(appendix)]
+
+
+# --- appendix, stretches, numbers, threads -------------------------------------------------
+
+
+def test_the_appendix_keeps_every_answer_and_note_under_its_week() -> None:
+    journal = year_journal()
+    appendix = draft(journal).split(APPENDIX)[1]
+    weeks = re.findall(r"^### (.+)$", appendix, re.MULTILINE)
+    answered = [v.week for v in journal.weeks if v.answers or v.notes]
+    assert weeks == [week_label(w, "en") for w in answered]
+    for n in (10, 20 - 10, 40, 50):
+        note = f"A note sent in week {n}"
+        assert appendix.count(f"- *Note:* {note}\n") == 1
+        assert section_at(appendix, appendix.index(note), "### ") == week_label(W(YEAR, n), "en")
+    assert "A private regret" not in appendix
+    private = draft(journal, include_private=True).split(APPENDIX)[1]
+    assert "- *challenge?* 🔒 A private regret\n" in private
+
+
+def test_quiet_months_next_to_each_other_become_one_stretch() -> None:
+    def headline(week: int, text: str) -> WeekView:
+        answered = (answer("headline", Section.TIMELINE, text, 0),)
+        return WeekView(W(YEAR, week), ReviewStatus.COMPLETED, answered)
+
+    weeks = (
+        headline(10, "Busy March one"),
+        headline(11, "Busy March two"),
+        headline(19, "A May week"),  # May, June and August: one headline each
+        headline(24, "A June week"),
+        headline(33, "An August week"),
+        headline(45, "November alone"),
+    )
+    en = section_text(draft(Journal("en", "UTC", weeks)), "Month by month")
+    assert re.findall(r"^### (.+)$", en, re.MULTILINE) == [
+        "March",
+        "May – June",
+        "August",
+        "November",
+    ]
+    ko = section_text(draft(Journal("ko", "UTC", weeks), "ko"), "월별 기록")
+    assert re.findall(r"^### (.+)$", ko, re.MULTILINE) == ["3월", "5월~6월", "8월", "11월"]
+
+
+def test_by_the_numbers_quotes_sentences_with_figures() -> None:
+    text = draft(year_journal())
+    numbers = section_text(text, "By the numbers")
+    items = re.findall(r"^- (.+)$", numbers, re.MULTILINE)
+    assert 0 < len(items) <= 12
+    assert f"- Got the bartender's license 11 ({week_label(W(YEAR, 11), 'en')})" in numbers
+    highlights = section_text(text, "Highlights")
+    for item in items:
+        sentence = item.rsplit(" (W", 1)[0]
+        assert sentence not in highlights  # a highlight is not repeated
+        assert sentence in text.split(APPENDIX)[1]  # and each is the user's own sentence
+
+
+def test_story_threads_have_a_title_a_span_and_their_entries() -> None:
+    from tests.reports.story_year import STORY_EN
+
+    weeks: dict[int, list[AnswerView]] = {}
+    for week, key, text, _ in STORY_EN:
+        weeks.setdefault(week, []).append(answer(key, Section.ODDS, text, len(weeks.get(week, []))))
+    journal = Journal(
+        "en",
+        "UTC",
+        tuple(
+            WeekView(W(YEAR, n), ReviewStatus.COMPLETED, tuple(a)) for n, a in sorted(weeks.items())
+        ),
+    )
+    text = draft(journal)
+    stories = section_text(text, "Stories of the year")
+    titles = re.findall(r"^### (.+) \((W\d+) – (W\d+)\)$", stories, re.MULTILINE)
+    assert len(titles) >= 3
+    assert ("Instructor reached 1.1M downloads this year", "W9", "W49") in titles
+    odds = section_text(text, "Odds and ends")
+    assert "Instructor reached 1.1M downloads this year" not in odds  # told in its story
+    assert "Adopted a cat named Mochi" in odds  # no story: stays in its section
