@@ -29,7 +29,7 @@ from bot.reports.stats import weeks_of_year
 YEAR = 2026
 GENERATED_ON = dtm.date(2026, 12, 31)
 LANGS = ("en", "ko")
-TARGET_SECONDS = 1.0
+TARGET_SECONDS = 0.25  # issue #10: a 52-week draft with story threads, p95
 T = TypeVar("T")
 WEEKS = 52
 
@@ -80,13 +80,24 @@ def operations(journal: Journal, lang: str) -> list[tuple[str, Callable[[], obje
     ]
 
 
+def _threads(markdown: str) -> int:
+    """How many story threads the draft shows (``###`` headings of its stories section)."""
+    for part in markdown.split("\n## "):
+        if part.startswith(("Stories of the year", "올해의 이야기들")):
+            return part.count("\n### ")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> Report:
     args = parse_args(argv, __doc__ or "")
     runs, chart_runs = (2, 1) if args.quick else (20, 5)
     report = Report(
         name="draft_compile",
         title="Draft compile: 52 answered weeks → year-in-review Markdown",
-        target=f"compile_draft well under {TARGET_SECONDS:.0f} s per draft (p95, en and ko)",
+        target=(
+            f"compile_draft with story threads under {TARGET_SECONDS * 1000:.0f} ms per draft "
+            "(p95, en and ko)"
+        ),
         quick=args.quick,
     )
     table = Table(
@@ -110,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> Report:
             report.data[f"{name}_{lang}"] = {"cold": cold, **stats.__dict__}
             if name == "compile_draft":
                 worst = max(worst, stats.p95)
+                assert isinstance(output, str)
+                report.data[f"threads_{lang}"] = _threads(output)
             table.rows.append(
                 [
                     name,
@@ -127,6 +140,11 @@ def main(argv: Sequence[str] | None = None) -> Report:
     report.notes.append(
         f"Journal: {facts['weeks']} weeks, {facts['answers']} answers (7 a week plus goal "
         f"check-ins), {facts['notes']} notes, {facts['photos']} photos, {facts['goals']} goals."
+    )
+    report.notes.append(
+        "Story threads found: "
+        + ", ".join(f"{report.data.get(f'threads_{lang}', 0)} ({lang})" for lang in LANGS)
+        + "; scikit-learn is imported by the first compile, so its import is in 'cold'."
     )
     font = font_for("에너지")
     report.notes.append(
