@@ -40,6 +40,7 @@ from bot.domain.journal import (
 )
 from bot.i18n import Translator, translator
 from bot.reports.collect import duration_text
+from bot.reports.site import parse_format
 from bot.reports.stats import week_dates
 from bot.storage.journal import split_entries
 from bot.storage.models import Answer, Delivery, Entry, Goal, Review, User, UserQuestion
@@ -109,6 +110,7 @@ def _user(user: User) -> ExportedUser:
         paused=user.paused,
         monthly_recap=user.monthly_recap,
         draft_day=user.draft_day,
+        draft_format=parse_format(user.draft_format),
         created_at=user.created_at,
         last_seen_at=user.last_seen_at,
     )

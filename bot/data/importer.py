@@ -104,12 +104,23 @@ def parse_document(raw: bytes | str) -> ExportDocument:
             f"{SCHEMA_VERSION}; update the bot, then import it again",
             version=version,
         )
+    data = upgrade_document(data, version)
     try:
         return ExportDocument.model_validate(data)
     except ValidationError as exc:
         raise ImportProblem(
             "invalid", f"the file does not match the export schema: {_first_error(exc)}"
         ) from None
+
+
+def upgrade_document(data: dict[str, Any], version: int) -> dict[str, Any]:
+    """An older export brought up to :data:`SCHEMA_VERSION`, one step per version."""
+    if version < 2:  # version 2 added the user's draft format
+        user = data.get("user")
+        if isinstance(user, dict):
+            user.setdefault("draft_format", "markdown")
+        data = {**data, "schema_version": 2}
+    return data
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -164,6 +175,7 @@ class _Importer:
         user.paused = data.paused
         user.monthly_recap = data.monthly_recap
         user.draft_day = data.draft_day
+        user.draft_format = data.draft_format
         user.state = user.state_data = None  # a half-finished setup is replaced by the file
         user.created_at = min(user.created_at or data.created_at, data.created_at)
         user.updated_at = self.now

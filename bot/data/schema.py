@@ -16,7 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from bot.domain.journal import MessageKind, ReviewStatus
 from bot.domain.weeks import IsoWeek
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 Key = Annotated[str, Field(min_length=1, max_length=64)]
@@ -52,6 +52,9 @@ class ExportedUser(_Model):
     """Whether the monthly recap is sent."""
     draft_day: int = Field(ge=1, le=31)
     """Day of December the year-in-review draft is sent."""
+    draft_format: Literal["markdown", "hugo", "jekyll", "mkdocs"]
+    """Layout of the draft's ZIP the user chose last: plain Markdown or a Hugo, Jekyll or MkDocs
+    blog post."""
     created_at: AwareDatetime
     """First contact with the bot."""
     last_seen_at: AwareDatetime | None
@@ -226,7 +229,7 @@ class ExportDocument(_Model):
 
     model_config = ConfigDict(title="weekly-review-bot export")
 
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     """Version of this format; see the version policy in docs/EXPORT.md."""
     exported_at: AwareDatetime
     """When the file was made."""

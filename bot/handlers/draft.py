@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.handlers import keyboards as kb
 from bot.handlers.turn import Turn, private_turn
+from bot.reports.site import FORMATS, NAMES, parse_format
 
 FIRST_YEAR = 2000
 
@@ -39,15 +40,24 @@ async def draft_command(turn: Turn) -> None:
 
 @private_turn()
 async def on_draft_button(turn: Turn) -> None:
-    """``draft:zip:<year>:<0|1>``: the ZIP with the Markdown, photos and energy chart."""
+    """``draft:zip:<year>:<0|1>[:<format>]``: the ZIP laid out for a site; remembers it."""
     query = turn.update.callback_query
     assert query is not None
     assert query.data is not None
     parts = query.data.split(":")
-    year = kb.small_int(parts[2]) if len(parts) == 4 else None
-    if year is None or not FIRST_YEAR <= year <= 9998 or parts[3] not in ("0", "1"):
+    year = kb.small_int(parts[2]) if len(parts) in (4, 5) else None
+    site = parts[4] if len(parts) == 5 else turn.user.draft_format
+    if (
+        year is None
+        or not FIRST_YEAR <= year <= 9998
+        or parts[3] not in ("0", "1")
+        or site not in FORMATS
+    ):
         turn.reply(turn.tr("error.stale_button"))
         return
+    turn.user.draft_format = site
     include_private = parts[3] == "1"
-    turn.reply(turn.tr("draft.zip_preparing"))
-    turn.out.task("draft_zip", year=year, include_private=include_private)
+    sender = turn.update.effective_user
+    author = (sender.username or sender.first_name) if sender else None
+    turn.reply(turn.tr("draft.zip_preparing", format=NAMES[parse_format(site)]))
+    turn.out.task("draft_zip", year=year, include_private=include_private, site=site, author=author)

@@ -38,6 +38,8 @@ from bot.i18n import Translator, translator
 from bot.reports import collect, figures
 from bot.reports.collect import Attachment, Note, Quote
 from bot.reports.highlights import Highlights, curate
+from bot.reports.site import SiteFormat
+from bot.reports.site import front_matter as site_front_matter
 from bot.reports.stats import (
     average_energy,
     energy_of,
@@ -190,7 +192,11 @@ class _Writer:
         energy_chart: str | None,
         generated_on: dtm.date,
         open_from: IsoWeek | None,
+        site: SiteFormat = "markdown",
+        author: str | None = None,
     ) -> None:
+        self.site = site
+        self.author = author
         self.journal = journal
         self.year = year
         self.lang = lang
@@ -275,12 +281,14 @@ class _Writer:
 
     def front_matter(self) -> str:
         tags = [t.strip() for t in self.tr.plain("report.draft.tags").split(",") if t.strip()]
-        data = {
-            "title": self.tr.plain("report.draft.title", year=self.year),
-            "date": self.generated_on,
-            "tags": tags,
-            "draft": True,
-        }
+        data = site_front_matter(
+            self.site,
+            title=self.tr.plain("report.draft.title", year=self.year),
+            date=self.generated_on,
+            tags=tags,
+            description=self.tr.plain("report.draft.description", year=self.year),
+            author=self.author,
+        )
         dumped = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
         return f"---\n{dumped}---"
 
@@ -642,8 +650,13 @@ def compile_draft(
     energy_chart: str | None = None,
     generated_on: dtm.date,
     open_from: IsoWeek | None = None,
+    site: SiteFormat = "markdown",
+    author: str | None = None,
 ) -> str:
     """The year-in-review draft of ``year`` as Markdown with YAML front matter.
+
+    ``site`` picks the front matter (:mod:`bot.reports.site`); ``author`` is named in an
+    MkDocs blog post's ``authors``.
 
     ``open_from`` is the user's oldest week that is not over (default: the week of
     ``generated_on``); unanswered, it and later weeks are not counted as gaps.
@@ -661,5 +674,7 @@ def compile_draft(
         energy_chart=energy_chart,
         generated_on=generated_on,
         open_from=open_from,
+        site=site,
+        author=author,
     )
     return writer.compile()

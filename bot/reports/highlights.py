@@ -16,8 +16,8 @@ point:
   week's answers or notes, so the story went on.
 
 Ties go to the earlier week. The chosen answers are listed in week order; the wins left out
-stay in the draft's appendix ("The year, week by week"), so nothing written is lost. The chat summary counts the
-same list (:func:`curate`), so the two never disagree.
+stay in the draft's appendix ("The year, week by week"), so nothing written is lost. The chat
+summary counts the same list (:func:`curate`), so the two never disagree.
 """
 
 from __future__ import annotations

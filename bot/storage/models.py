@@ -69,6 +69,10 @@ class User(Base):
     dormant: Mapped[bool] = mapped_column(Boolean, default=False)  # quiet after "welcome back"
     monthly_recap: Mapped[bool] = mapped_column(Boolean, default=True)
     draft_day: Mapped[int] = mapped_column(SmallInteger, default=31)  # day of December
+    # The draft ZIP's layout the user picked last (bot.reports.site.FORMATS).
+    draft_format: Mapped[str] = mapped_column(
+        String(16), default="markdown", server_default="markdown"
+    )
     next_due_at: Mapped[dtm.datetime | None] = mapped_column(index=True)
     next_recap_at: Mapped[dtm.datetime | None] = mapped_column(index=True)  # the 1st, review hour
     next_draft_at: Mapped[dtm.datetime | None] = mapped_column(index=True)  # December draft day

@@ -1,4 +1,5 @@
-"""The ``draft`` and ``draft_zip`` tasks: ``review-2026.md``, and a ZIP with photos and chart."""
+"""The ``draft`` and ``draft_zip`` tasks: ``review-2026.md``, and a ZIP with photos and chart
+laid out as plain Markdown or for Hugo, Jekyll or MkDocs (:mod:`bot.reports.site`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.pipeline.tasks import TaskContext
 from bot.reports import collect
 from bot.reports.charts import energy_chart_png
 from bot.reports.draft import DraftNumbers, compile_draft, draft_numbers
+from bot.reports.site import FORMATS, NAMES, Layout, SiteFormat, parse_format
 from bot.reports.stats import week_number, weeks_of_year
 from bot.scheduling import open_week
 from bot.storage import users
@@ -27,7 +29,7 @@ from bot.storage.models import User
 
 log = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 49 * 1024 * 1024  # Telegram bots may send files up to 50 MB
-CHART_PATH = "images/energy-{year}.png"
+CHART_NAME = "energy-{year}.png"
 
 
 @dataclass(frozen=True)
@@ -102,17 +104,17 @@ def summary_text(user: User, draft: Draft) -> str:
 
 
 def zip_keyboard(user: User, draft: Draft) -> InlineKeyboardMarkup:
-    tr = translator(user.language)
+    """One button per site format (the user's last choice marked ✓): a tap sends the ZIP."""
     flag = 1 if draft.include_private else 0
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    tr.plain("draft.zip_button"), callback_data=f"draft:zip:{draft.year}:{flag}"
-                )
-            ]
-        ]
-    )
+    chosen = parse_format(user.draft_format)
+    buttons = [
+        InlineKeyboardButton(
+            f"📦 {NAMES[site]}" + (" ✓" if site == chosen else ""),
+            callback_data=f"draft:zip:{draft.year}:{flag}:{site}",
+        )
+        for site in FORMATS
+    ]
+    return InlineKeyboardMarkup([buttons[:2], buttons[2:]])
 
 
 async def send_draft(ctx: TaskContext, user: User, draft: Draft) -> None:
@@ -158,17 +160,26 @@ async def run_zip(ctx: TaskContext, params: dict[str, Any]) -> None:
         return
     user, journal = loaded
     tr = translator(user.language)
+    site = parse_format(params.get("site") or user.draft_format)
+    author = params.get("author")
     archive = await build_archive(
-        ctx.bot, user, journal, year, ctx.now, include_private=include_private
+        ctx.bot,
+        user,
+        journal,
+        year,
+        ctx.now,
+        include_private=include_private,
+        site=site,
+        author=author if isinstance(author, str) else None,
     )
     if len(archive.content) > MAX_UPLOAD_BYTES:
         await ctx.send_message(tr("draft.zip_too_big"))
         return
-    caption = tr.n("draft.zip_caption", archive.photos)
+    caption = tr.n("draft.zip_caption", archive.photos) + "\n" + tr(f"draft.site.{site}")
     if archive.missing:
         caption += "\n" + tr("draft.zip_missing", weeks=", ".join(archive.missing[:20]))
     await ctx.send_document(
-        InputFile(archive.content, filename=f"review-{year}.zip"), caption=caption[:1024]
+        InputFile(archive.content, filename=archive.layout.archive_name), caption=caption[:1024]
     )
 
 
@@ -177,6 +188,7 @@ class DraftArchive:
     content: bytes
     photos: int
     missing: list[str]  # week labels of photos that could not be downloaded
+    layout: Layout
 
 
 def _photos(views: list[WeekView], include_private: bool) -> list[tuple[WeekView, str, str]]:
@@ -200,9 +212,19 @@ def _photos(views: list[WeekView], include_private: bool) -> list[tuple[WeekView
 
 
 async def build_archive(
-    bot: Bot, user: User, journal: Journal, year: int, now: dtm.datetime, *, include_private: bool
+    bot: Bot,
+    user: User,
+    journal: Journal,
+    year: int,
+    now: dtm.datetime,
+    *,
+    include_private: bool,
+    site: SiteFormat = "markdown",
+    author: str | None = None,
 ) -> DraftArchive:
-    """The draft with its photos under ``images/`` and the year's energy chart."""
+    """The draft with its photos and the year's energy chart, laid out for ``site``
+    (:mod:`bot.reports.site`)."""
+    layout = Layout(site, year, _today(user, now))
     weeks = weeks_of_year(year)
     views = collect.views_for(journal.weeks, weeks)
     images: dict[str, str] = {}
@@ -213,7 +235,7 @@ async def build_archive(
         if unique_id in images:
             continue
         counters[view.week.key] = counters.get(view.week.key, 0) + 1
-        path = f"images/w{view.week.week:02d}-{counters[view.week.key]}.jpg"
+        path, link = layout.image(f"w{view.week.week:02d}-{counters[view.week.key]}.jpg")
         try:
             telegram_file = await bot.get_file(file_id)
             content = bytes(await telegram_file.download_as_bytearray())
@@ -221,9 +243,9 @@ async def build_archive(
             log.warning("photo_not_fetched", extra={"user": user.id, "reason": type(exc).__name__})
             missing.append(week_number(view.week, user.language))
             continue
-        images[unique_id] = path
+        images[unique_id] = link
         files[path] = content
-    chart_path = CHART_PATH.format(year=year)
+    chart_path, chart_link = layout.image(CHART_NAME.format(year=year))
     tr = translator(user.language)
     chart_views = [
         journal.week(w) or WeekView(week=w)
@@ -240,13 +262,15 @@ async def build_archive(
         user.language,
         include_private=include_private,
         images=images,
-        energy_chart=chart_path,
+        energy_chart=chart_link,
         generated_on=_today(user, now),
         open_from=open_from,
+        site=site,
+        author=author,
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"review-{year}.md", markdown)
+        archive.writestr(layout.page, markdown)
         for path, content in files.items():
             archive.writestr(path, content)
-    return DraftArchive(buffer.getvalue(), len(images), missing)
+    return DraftArchive(buffer.getvalue(), len(images), missing, layout)

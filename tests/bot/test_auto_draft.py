@@ -66,7 +66,7 @@ async def test_zip_lists_a_photo_telegram_would_not_hand_over_and_still_arrives(
     await user.send_photo(caption="Team dinner")
     await user.send("/draft")
     bot.api.fail_next("getFile", "bad_request", description="Bad Request: file is too big")
-    await user.tap("📦 ZIP with photos and chart")
+    await user.tap("📦 Markdown ✓")
     archive = bot.api.calls_to("sendDocument")[-1]
     [(name, content)] = archive.files.values()
     assert name == "review-2026.zip"

@@ -99,6 +99,8 @@ async def test_any_text_during_time_zone_question_gets_an_escaped_reply(
         "set:hour:99999999999999999999",
         "draft:zip:99999999999999999999:0",
         "draft:zip:²²²²:0",
+        "draft:zip:2026:0:../../etc",
+        "draft:zip:2026:1:hugo:extra",
     ],
 )
 async def test_forged_callback_data_gets_a_friendly_reply(bot: Bot, data: str) -> None:

@@ -99,7 +99,7 @@ async def test_a_year_of_stories_becomes_threads(bot: Bot, lang: Language, data:
     user = await _live(bot, lang, data)
     bot.clock.set(dtm.datetime(2026, 12, 31, 12, 0, tzinfo=dtm.UTC))
     await user.send("/draft 2026")
-    [(name, content)] = bot.api.calls_to("sendDocument")[-1].files.values()
+    [(_, content)] = bot.api.calls_to("sendDocument")[-1].files.values()
     markdown = content.decode()
     appendix_heading, stories_heading, highlights_heading = HEADINGS[lang.code]
     body, appendix = markdown.split(appendix_heading)

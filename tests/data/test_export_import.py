@@ -492,3 +492,10 @@ def test_archive_of_nothing_says_so() -> None:
 @given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=1))
 def test_archive_reproduces_user_text_verbatim(text: str) -> None:
     assert f"\n\n{text}\n" in archive_markdown(_journal(text))
+
+
+def test_a_version_1_file_imports_as_plain_markdown_drafts() -> None:
+    """Version 2 added the draft format; a version 1 file (without it) still imports."""
+    document = parse_document(_broken("none"))
+    assert document.schema_version == SCHEMA_VERSION == 2
+    assert document.user.draft_format == "markdown"
