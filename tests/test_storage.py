@@ -45,6 +45,7 @@ from bot.storage.models import (
     Review,
     User,
     UserQuestion,
+    YearEndAnswer,
 )
 from bot.storage.types import UTCDateTime
 
@@ -460,6 +461,18 @@ async def add_everything(session: Any, user_id: int, base: int) -> None:
                 sent_at=NOW,
             ),
             Delivery(user_id=user_id, kind="recap", period="2026-11", created_at=NOW),
+            YearEndAnswer(
+                user_id=user_id,
+                year=2026,
+                key="name",
+                text="a year-end answer",
+                original_text="a year-end answer",
+                skipped=False,
+                private=False,
+                chat_id=user_id,
+                message_id=base + 3,
+                created_at=NOW,
+            ),
         ]
     )
     await session.flush()

@@ -28,6 +28,7 @@ from bot.data.schema import (
     ExportedReview,
     ExportedUser,
     ExportedWeek,
+    ExportedYearEndAnswer,
 )
 from bot.domain.journal import (
     AnswerView,
@@ -42,6 +43,7 @@ from bot.i18n import Translator, translator
 from bot.reports.collect import duration_text
 from bot.reports.site import parse_format
 from bot.reports.stats import week_dates
+from bot.storage import yearend as year_end_store
 from bot.storage.journal import split_entries
 from bot.storage.models import Answer, Delivery, Entry, Goal, Review, User, UserQuestion
 
@@ -178,6 +180,21 @@ async def build_export(session: AsyncSession, user: User, now: dtm.datetime) -> 
             ExportedDelivery(kind=d.kind, period=d.period, created_at=d.created_at)
             for d in deliveries
         ],
+        year_end=[
+            ExportedYearEndAnswer(
+                year=a.year,
+                key=a.key,  # type: ignore[arg-type]  # one of the six keys (bot.handlers.yearend)
+                text=a.text,
+                original_text=a.original_text,
+                picked=a.picked,
+                skipped=a.skipped,
+                private=a.private,
+                message_id=a.message_id,
+                created_at=a.created_at,
+                edited_at=a.edited_at,
+            )
+            for a in await year_end_store.all_answers(session, owned)
+        ],
     )
 
 
@@ -273,6 +290,18 @@ class _Archive:
                 blocks.append(f"{'✅' if goal.done else '⬜'} {goal.text}")
         return blocks
 
+    def year_end(self) -> list[str]:
+        """The /yearend answers by year, private ones marked (the picked moments by week)."""
+        blocks: list[str] = []
+        for year in sorted({a.year for a in self.journal.year_end}):
+            blocks.append(f"## {self.tr.plain('data.archive.year_end', year=year)}")
+            for answer in (a for a in self.journal.year_end if a.year == year):
+                label = self.tr.plain(f"yearend.label.{answer.key}")
+                lock = " 🔒" if answer.private else ""
+                value = answer.text if answer.text is not None else ", ".join(answer.picked)
+                blocks += [f"### {label}{lock}", value]
+        return blocks
+
     def compile(self) -> str:
         blocks = [f"# {self.tr.plain('data.archive.title')}"]
         if not self.journal.weeks and not self.journal.goals:
@@ -280,6 +309,7 @@ class _Archive:
         for view in self.journal.weeks:
             blocks += self.week(view)
         blocks += self.goals(self.journal.goals)
+        blocks += self.year_end()
         return _join(blocks)
 
 

@@ -37,12 +37,30 @@ from bot.domain.questions import GOAL_CHECKIN_PREFIX
 from bot.i18n import pick_language
 from bot.scheduling import reschedule
 from bot.storage import entries, reviews
-from bot.storage.models import Answer, Delivery, Entry, Goal, Review, User, UserQuestion
+from bot.storage import yearend as year_end_store
+from bot.storage.models import (
+    Answer,
+    Delivery,
+    Entry,
+    Goal,
+    Review,
+    User,
+    UserQuestion,
+    YearEndAnswer,
+)
 
 ProblemKind = Literal["not_json", "not_export", "newer_version", "invalid", "conflict"]
 
 # What the report counts, in the order it is shown.
-COUNTED: tuple[str, ...] = ("reviews", "answers", "messages", "notes", "goals", "questions")
+COUNTED: tuple[str, ...] = (
+    "reviews",
+    "answers",
+    "messages",
+    "notes",
+    "goals",
+    "questions",
+    "year_end",
+)
 
 
 class ImportProblem(ValueError):
@@ -115,11 +133,11 @@ def parse_document(raw: bytes | str) -> ExportDocument:
 
 def upgrade_document(data: dict[str, Any], version: int) -> dict[str, Any]:
     """An older export brought up to :data:`SCHEMA_VERSION`, one step per version."""
-    if version < 2:  # version 2 added the user's draft format
+    if version < 2:  # version 2 added the draft format and the year-end answers
         user = data.get("user")
         if isinstance(user, dict):
             user.setdefault("draft_format", "markdown")
-        data = {**data, "schema_version": 2}
+        data = {"year_end": [], **data, "schema_version": 2}
     return data
 
 
@@ -144,6 +162,7 @@ class _Importer:
             for note in week.notes:
                 await self.message(user, week.week, note, answer_id=None)
         await self.deliveries(user)
+        await self.year_end(user)
         await self.session.flush()
         return self.report
 
@@ -337,6 +356,32 @@ class _Importer:
             self.session.add(
                 Delivery(
                     user_id=user.id, kind=data.kind, period=data.period, created_at=data.created_at
+                )
+            )
+
+    async def year_end(self, user: User) -> None:
+        existing = {
+            (a.year, a.key) for a in await year_end_store.all_answers(self.session, user.id)
+        }
+        for data in self.document.year_end:
+            added = (data.year, data.key) not in existing
+            self.report.count("year_end", added)
+            if not added:
+                continue
+            self.session.add(
+                YearEndAnswer(
+                    user_id=user.id,
+                    year=data.year,
+                    key=data.key,
+                    text=data.text,
+                    original_text=data.original_text,
+                    picked=data.picked,
+                    skipped=data.skipped,
+                    private=data.private,
+                    chat_id=user.chat_id if data.message_id is not None else None,
+                    message_id=data.message_id,
+                    created_at=data.created_at,
+                    edited_at=data.edited_at,
                 )
             )
 

@@ -224,6 +224,32 @@ class ExportedDelivery(_Model):
     """When it was sent."""
 
 
+class ExportedYearEndAnswer(_Model):
+    """An answer of the guided year-end session (/yearend)."""
+
+    year: int = Field(ge=2000, le=9999)
+    """The year it looks back on."""
+    key: Literal["moments", "name", "lesson", "leave", "thanks", "believe"]
+    """Which question: the moments picked, the year's name, the biggest lesson, what to leave
+    behind, whom to thank, what the user still believes."""
+    text: str | None
+    """The answer as it reads now (null for `moments` and for a skipped question)."""
+    original_text: str | None
+    """The answer as first sent, before any edit."""
+    picked: list[Annotated[str, Field(max_length=80)]] | None
+    """For `moments`: the answers picked, as `2026-W14/win` (week and question key)."""
+    skipped: bool
+    """The user skipped the question."""
+    private: bool
+    """🔒: left out of the draft unless the user asks for everything."""
+    message_id: int | None
+    """The Telegram message the answer came in (in the user's chat), so edits find it."""
+    created_at: AwareDatetime
+    """When it was answered."""
+    edited_at: AwareDatetime | None
+    """When it was last edited."""
+
+
 class ExportDocument(_Model):
     """Everything weekly-review-bot stores about one user."""
 
@@ -243,6 +269,8 @@ class ExportDocument(_Model):
     """Every week with a review or notes, oldest first."""
     deliveries: list[ExportedDelivery]
     """Recaps and drafts already sent."""
+    year_end: list[ExportedYearEndAnswer]
+    """Answers of the guided year-end session, by year (added in version 2)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ExportDocument:
@@ -250,6 +278,7 @@ class ExportDocument(_Model):
         _unique("question key", [q.key for q in self.questions])
         _unique("goal id", [g.id for g in self.goals])
         _unique("delivery", [(d.kind, d.period) for d in self.deliveries])
+        _unique("year-end answer", [(a.year, a.key) for a in self.year_end])
         messages = [m for w in self.weeks for m in _messages_of(w)]
         _unique("message", [(m.chat_id, m.message_id) for m in messages])
         for message in messages:

@@ -104,6 +104,18 @@ class GoalView:
 
 
 @dataclass(frozen=True)
+class YearEndView:
+    """One answer of the guided year-end session: text, or the moments picked (references
+    ``2026-W14/win`` to answers of the year)."""
+
+    year: int
+    key: str
+    text: str | None = None
+    picked: tuple[str, ...] = ()
+    private: bool = False
+
+
+@dataclass(frozen=True)
 class Journal:
     """A user's stored weeks (sorted) and goals, plus the settings reports need."""
 
@@ -114,6 +126,7 @@ class Journal:
     # The first week the user could have reviewed (when they joined, or their oldest stored
     # week): earlier weeks are neither counted nor named as gaps. None: no such limit.
     first_week: IsoWeek | None = None
+    year_end: tuple[YearEndView, ...] = ()  # the /yearend answers of every year
 
     def since_joined(self, weeks: list[IsoWeek]) -> list[IsoWeek]:
         """``weeks`` without those before :attr:`first_week`."""

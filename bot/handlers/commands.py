@@ -13,6 +13,7 @@ COMMANDS: tuple[str, ...] = (
     "note",
     "recap",
     "draft",
+    "yearend",
     "goals",
     "questions",
     "settings",

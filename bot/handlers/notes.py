@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from bot.handlers import goals, questions, review, setup
+from bot.handlers import goals, questions, review, setup, yearend
 from bot.handlers.content import Content, content_of, edited_text
 from bot.handlers.reactions import EDIT_REACTION, SAVED_REACTION
 from bot.handlers.turn import Turn, private_turn
 from bot.storage import entries
+from bot.storage import yearend as year_end_store
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ async def on_message(turn: Turn) -> None:
         return
     if state == questions.ASK_QUESTION and content.text is not None and message.text is not None:
         await questions.handle_question_text(turn, content.text)
+        return
+    if state == yearend.STATE and await yearend.handle_message(turn, content):
         return
     if state is not None and await review.handle_message(turn, content):
         return
@@ -87,6 +90,17 @@ async def on_edit(turn: Turn) -> None:
         now=turn.now,
     )
     if entry is None:
-        return  # an edit of something we never stored (a command, a time zone answer)
+        answer = await year_end_store.apply_edit(
+            turn.session,
+            chat_id=message.chat_id,
+            message_id=message.message_id,
+            text=edited_text(message),
+            now=turn.now,
+        )
+        if answer is None:
+            return  # an edit of something we never stored (a command, a time zone answer)
+        log.info("yearend_edited", extra={"user": turn.user.id, "key": answer.key})
+        turn.out.react(message.message_id, EDIT_REACTION)
+        return
     log.info("entry_edited", extra={"user": turn.user.id, "entry": entry.id})
     turn.out.react(message.message_id, EDIT_REACTION)

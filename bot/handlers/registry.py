@@ -5,7 +5,18 @@ from __future__ import annotations
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotApp
-from bot.handlers import data, draft, goals, misc, notes, questions, recap, review, setup
+from bot.handlers import (
+    data,
+    draft,
+    goals,
+    misc,
+    notes,
+    questions,
+    recap,
+    review,
+    setup,
+    yearend,
+)
 
 NEW = filters.UpdateType.MESSAGE  # commands and content only from new messages, not edits
 EDITED = filters.UpdateType.EDITED_MESSAGE
@@ -24,6 +35,7 @@ def register_handlers(app: BotApp) -> None:
         "note": notes.note_command,
         "recap": recap.recap_command,
         "draft": draft.draft_command,
+        "yearend": yearend.yearend_command,
         "goals": goals.goals_command,
         "questions": questions.questions_command,
         "export": data.export_command,
@@ -47,6 +59,7 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(CallbackQueryHandler(draft.on_draft_button, pattern=r"^draft:"))
     app.add_handler(CallbackQueryHandler(goals.on_goals_button, pattern=r"^goal:"))
     app.add_handler(CallbackQueryHandler(recap.on_recap_button, pattern=r"^rc:"))
+    app.add_handler(CallbackQueryHandler(yearend.on_yearend_button, pattern=r"^ye:"))
     app.add_handler(CallbackQueryHandler(misc.stale_button))
 
     app.add_error_handler(misc.on_error)

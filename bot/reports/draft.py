@@ -3,6 +3,7 @@
 The draft follows the seed posts' shape, each section opening with an italic writing prompt
 the author replaces:
 
+0. the year in a few words and the moments the user picked, when they answered /yearend;
 1. an opening with the year's numbers;
 2. **highlights**: the user's ⭐ answers and a few more wins (:mod:`bot.reports.highlights`);
 3. **by the numbers**: sentences with figures or achievements (:mod:`bot.reports.figures`);
@@ -11,7 +12,9 @@ the author replaces:
 5. **month by month**, quiet neighbouring months (or months of one story) merged into
    stretches such as "May – August";
 6. the themed sections (work, lessons, people, health, reading, odds and ends) with what no
-   story thread took, last year's goals revisited and a look ahead;
+   story thread took, last year's goals revisited, a look ahead, and the /yearend answers
+   that close the post (the biggest lesson, what to leave behind, thanks, what the user
+   still believes);
 7. **the year, week by week**: an appendix with every answer and note exactly once, under
    its week. The sections above quote from it, so nothing written is lost by curating.
 
@@ -30,7 +33,7 @@ from dataclasses import dataclass
 import yaml
 from babel.numbers import format_decimal
 
-from bot.domain.journal import GoalView, Journal, MessageKind, WeekView
+from bot.domain.journal import GoalView, Journal, MessageKind, WeekView, YearEndView
 from bot.domain.questions import Section
 from bot.domain.tally import tally
 from bot.domain.weeks import IsoWeek
@@ -539,6 +542,43 @@ class _Writer:
             body.append("\n".join("- " + indent_continuation(g.text, 2) for g in goals))
         return self.section("ahead", body, year=self.year + 1)
 
+    def year_end(self) -> dict[str, YearEndView]:
+        """The /yearend answers of this year that this copy may show."""
+        return {
+            v.key: v
+            for v in self.journal.year_end
+            if v.year == self.year and (self.include_private or not v.private)
+        }
+
+    def intro(self, answers: Mapping[str, YearEndView], quotes: Sequence[Quote]) -> str | None:
+        """The year named in the user's words and the moments they picked (/yearend)."""
+        name, moments = answers.get("name"), answers.get("moments")
+        by_ref = {f"{q.week.key}/{q.question_key}": q for q in quotes}
+        picked = [by_ref[r] for r in (moments.picked if moments else ()) if r in by_ref]
+        body: list[str] = []
+        if name is not None and name.text:
+            body.append(("🔒 " if name.private else "") + name.text)
+        if picked:
+            body.append(self.tr.plain("report.draft.intro.moments"))
+            body.append("\n".join(self.item(q) for q in picked))
+        if not body:
+            return None
+        return self.section("intro", body, year=self.year)
+
+    def conclusions(self, answers: Mapping[str, YearEndView]) -> str | None:
+        """What the user learned, leaves behind, is thankful for and still believes."""
+        items = []
+        for key in ("lesson", "leave", "thanks", "believe"):
+            answer = answers.get(key)
+            if answer is None or not answer.text:
+                continue
+            label = self.tr.plain(f"report.draft.conclusion.{key}")
+            lock = "🔒 " if answer.private else ""
+            items.append("- " + indent_continuation(f"**{label}** {lock}{answer.text}", 2))
+        if not items:
+            return None
+        return self.section("conclusions", ["\n".join(items)], year=self.year)
+
     def find_stories(
         self, quotes: Sequence[Quote], notes: Sequence[Note]
     ) -> list[tuple[Thread, list[Quote | Note]]]:
@@ -611,8 +651,10 @@ class _Writer:
         notes = collect.notes(self.views)
         stories = self.find_stories(all_quotes, notes)
         chosen = curate(self.views, self.include_private)
+        closing = self.year_end()
         parts: list[str | None] = [
             self.front_matter(),
+            self.intro(closing, all_quotes),
             self.opening(numbers),
             self.highlights(chosen),
             self.by_the_numbers(figures.collect(all_quotes, notes, leave_out=chosen.chosen)),
@@ -636,6 +678,7 @@ class _Writer:
                 _next_goals(self.journal, self.year, revisited),
             )
         )
+        parts.append(self.conclusions(closing))
         parts.append(self.appendix(all_quotes))
         return "\n\n".join(p for p in parts if p) + "\n"
 

@@ -23,10 +23,11 @@ from bot.domain.journal import (
     ReviewStatus,
     StoredMessage,
     WeekView,
+    YearEndView,
 )
 from bot.domain.questions import Section
 from bot.domain.weeks import IsoWeek
-from bot.storage.models import Answer, Entry, Goal, Review, User
+from bot.storage.models import Answer, Entry, Goal, Review, User, YearEndAnswer
 
 M = TypeVar("M")
 
@@ -102,6 +103,14 @@ async def load_journal(
         )
     )
 
+    year_end = list(
+        await session.scalars(
+            select(YearEndAnswer)
+            .where(YearEndAnswer.user_id == user.id, ~YearEndAnswer.skipped)
+            .order_by(YearEndAnswer.year, YearEndAnswer.id)
+        )
+    )
+
     by_answer, notes = split_entries(entries, _message)
 
     views_by_week: dict[str, list[AnswerView]] = defaultdict(list)
@@ -149,5 +158,15 @@ async def load_journal(
                 checkins=tuple(checkins.get(g.id, ())),
             )
             for g in goals
+        ),
+        year_end=tuple(
+            YearEndView(
+                year=row.year,
+                key=row.key,
+                text=row.text,
+                picked=tuple(row.picked or ()),
+                private=row.private,
+            )
+            for row in year_end
         ),
     )

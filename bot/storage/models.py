@@ -191,6 +191,35 @@ class Goal(Base):
     created_at: Mapped[dtm.datetime]
 
 
+class YearEndAnswer(Base):
+    """One answer of the guided year-end session (``/yearend``) for one year.
+
+    Like a review answer: the user's text (and its first version, kept on edits), the message
+    it came in (so an edit finds it), a private flag, and for the "moments" question the
+    answers the user picked (``week/question_key`` references).
+    """
+
+    __tablename__ = "year_end_answers"
+    __table_args__ = (
+        UniqueConstraint("user_id", "year", "key"),
+        UniqueConstraint("chat_id", "message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    year: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    original_text: Mapped[str | None] = mapped_column(Text)
+    picked: Mapped[list[str] | None] = mapped_column(JSON)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dtm.datetime]
+    edited_at: Mapped[dtm.datetime | None]
+
+
 class Delivery(Base):
     """An unasked message claimed once per user, kind and period (recap, draft, reminder…)."""
 

@@ -40,6 +40,7 @@ class Draft:
     markdown: str
     numbers: DraftNumbers
     include_private: bool
+    offer_year_end: bool = False  # the /yearend session was not done for this year
 
     @property
     def filename(self) -> str:
@@ -70,7 +71,8 @@ def compile_for(
         generated_on=today,
         open_from=open_from,
     )
-    return Draft(year, markdown, numbers, include_private)
+    answered = {v.key for v in journal.year_end if v.year == year}
+    return Draft(year, markdown, numbers, include_private, offer_year_end=not answered)
 
 
 def summary_text(user: User, draft: Draft) -> str:
@@ -114,7 +116,11 @@ def zip_keyboard(user: User, draft: Draft) -> InlineKeyboardMarkup:
         )
         for site in FORMATS
     ]
-    return InlineKeyboardMarkup([buttons[:2], buttons[2:]])
+    rows = [buttons[:2], buttons[2:]]
+    if draft.offer_year_end:
+        offer = translator(user.language).plain("yearend.button.offer")
+        rows.append([InlineKeyboardButton(offer, callback_data=f"ye:start:{draft.year}:go")])
+    return InlineKeyboardMarkup(rows)
 
 
 async def send_draft(ctx: TaskContext, user: User, draft: Draft) -> None:

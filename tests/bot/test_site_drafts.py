@@ -76,7 +76,7 @@ def _unpack(files: dict[str, bytes], into: Path) -> None:
 
 async def test_each_format_has_its_layout_and_the_choice_is_remembered(bot: Bot) -> None:
     user = await _user_with_a_year(bot)
-    assert user.buttons() == ["📦 Markdown ✓", "📦 Hugo", "📦 Jekyll", "📦 MkDocs"]
+    assert user.buttons()[:4] == ["📦 Markdown ✓", "📦 Hugo", "📦 Jekyll", "📦 MkDocs"]
 
     name, files, caption = await _zip(bot, user, "📦 Hugo")
     assert name == "review-2026-hugo.zip"
@@ -107,7 +107,7 @@ async def test_each_format_has_its_layout_and_the_choice_is_remembered(bot: Bot)
     # The last choice is remembered: the next draft marks it, and a stale button without a
     # format (sent before formats existed) builds that format.
     await user.send("/draft 2026")
-    assert user.buttons() == ["📦 Markdown", "📦 Hugo", "📦 Jekyll", "📦 MkDocs ✓"]
+    assert user.buttons()[:4] == ["📦 Markdown", "📦 Hugo", "📦 Jekyll", "📦 MkDocs ✓"]
     await tap_data(bot, user, "draft:zip:2026:0", forged=True)
     [(name, _)] = bot.api.calls_to("sendDocument")[-1].files.values()
     assert name == "review-2026-mkdocs.zip"

@@ -26,6 +26,9 @@ HEADLINE = "Open-sourced the model\n\n*after* two sleepless nights <3 & [links](
 GENERATED_ON = dtm.date(2026, 12, 31)
 
 
+YEAR_NAME = "The year I shipped"
+
+
 async def seed_user(bot: Bot, user_id: int = 1001, *, language: str = "en") -> FakeUser:
     """Onboard ``user_id`` and store notes, a full review with photos, a voice note, ⭐ and 🔒,
     a late review of an older week, a custom question, goals with a check-in, a delivery."""
@@ -92,6 +95,12 @@ async def seed_user(bot: Bot, user_id: int = 1001, *, language: str = "en") -> F
         )
         await questions.add_custom(session, user_id, "What made you proud?", Section.GROWTH)
         session.add(Delivery(user_id=user_id, kind="recap", period="2026-10", created_at=SLOT))
+    # The year-end session, begun: the ⭐ win picked as a moment, the year named, then later.
+    await user.send("/yearend 2026")
+    await user.tap("1")
+    await _next(user)
+    await user.send(YEAR_NAME)
+    await user.tap(next(b for b in user.buttons() if b.startswith(("Later", "나중에"))))
     return user
 
 
