@@ -25,11 +25,8 @@ from bot.handlers.content import Content
 from bot.handlers.reactions import SAVED_REACTION
 from bot.handlers.turn import Turn, private_turn
 from bot.pipeline.outgoing import target_json, target_of
-from bot.reports import collect
-from bot.reports.highlights import curate
 from bot.reports.stats import week_number, weeks_of_year
 from bot.storage import users, yearend
-from bot.storage.journal import load_journal
 
 log = logging.getLogger(__name__)
 STATE = "yearend"
@@ -65,6 +62,8 @@ def _year_asked(turn: Turn) -> int | None:
 
 
 async def _journal(turn: Turn, year: int) -> Journal:
+    from bot.storage.journal import load_journal  # loaded with the first session, not at start
+
     weeks = weeks_of_year(year)
     return await load_journal(turn.session, turn.user, weeks[0], weeks[-1])
 
@@ -102,6 +101,9 @@ async def ask(turn: Turn, year: int, key: str) -> None:
     if hints:
         state["hints"] = hints
     if key == "moments":
+        from bot.reports import collect
+        from bot.reports.highlights import curate
+
         journal = await _journal(turn, year)
         views = collect.views_for(journal.weeks, weeks_of_year(year))
         chosen = curate(views, include_private=False).chosen[:SHORTLIST]
@@ -182,6 +184,8 @@ async def _hints(turn: Turn, year: int, key: str) -> list[str]:
     section = HINTS.get(key)
     if section is None:
         return []
+    from bot.reports import collect
+
     journal = await _journal(turn, year)
     found = [
         q
