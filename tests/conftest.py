@@ -12,15 +12,17 @@ import datetime as dtm
 import logging
 import os
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from _pytest.logging import LogCaptureHandler
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import Pool
 from telegram import Update
 
 from bot.app import build_application
@@ -153,6 +155,7 @@ class BotFactory:
         self.database_url = database_url
         self.clock = clock
         self.running: list[Bot] = []
+        self.crashed: list[Bot] = []
 
     async def start(self, *, api: FakeBotAPI | None = None, **settings: Any) -> Bot:
         api = api or FakeBotAPI(now=self.clock.now)
@@ -179,6 +182,14 @@ class BotFactory:
             await bot.app.post_shutdown(bot.app)
         assert not bot.errors, f"handler errors: {bot.errors!r}"
 
+    def crash(self, bot: Bot) -> None:
+        """``bot``'s process dies: no shutdown, no lease released, nothing more handled.
+
+        Its database connections are closed when the test ends, as the operating system
+        closes a dead process's files."""
+        self.running.remove(bot)
+        self.crashed.append(bot)
+
     async def restart(self, bot: Bot) -> Bot:
         """Stop ``bot`` and start a fresh application on the same database and fake Telegram."""
         await self.stop(bot)
@@ -191,11 +202,45 @@ async def factory(database_url: str, clock: FakeClock) -> AsyncIterator[BotFacto
     yield made
     for bot in list(made.running):
         await made.stop(bot)
+    for bot in made.crashed:
+        await bot.services.engine.dispose()
 
 
 @pytest.fixture
 async def bot(factory: BotFactory) -> Bot:
     return await factory.start()
+
+
+_opened: list[Any] = []  # the DBAPI connections the current test opened, in any engine
+
+
+@event.listens_for(Pool, "connect")
+def _track_connection(dbapi_connection: Any, _record: Any) -> None:
+    _opened.append(dbapi_connection)
+
+
+def _still_open(driver: Any) -> bool:
+    if hasattr(driver, "is_closed"):  # asyncpg
+        return not driver.is_closed()
+    return getattr(driver, "_connection", None) is not None  # aiosqlite
+
+
+@pytest.fixture(autouse=True)
+async def _no_connection_left_open() -> AsyncIterator[None]:
+    """After each test (and its bots' shutdown), close any database connection still open.
+
+    An engine a test helper created and never disposed would otherwise leave an aiosqlite
+    connection for the garbage collector, which reports it later in whatever test happens to
+    be running. Such a leak is closed here and named as a warning on the test that made it.
+    """
+    _opened.clear()
+    yield
+    leaked = [c.driver_connection for c in _opened if _still_open(c.driver_connection)]
+    _opened.clear()
+    for driver in leaked:
+        await driver.close()
+    if leaked:
+        warnings.warn(f"{len(leaked)} database connection(s) left open; closed", stacklevel=1)
 
 
 @pytest.fixture(autouse=True)

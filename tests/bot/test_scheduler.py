@@ -215,7 +215,7 @@ async def test_a_crash_between_claim_and_send_delays_the_prompt_but_never_loses_
     await bot.tick(settle=False)  # claimed, and the prompt queued in the same transaction
     assert prompts(user) == []
     # The process dies before its sender got to the prompt: no shutdown, no lease released.
-    factory.running.remove(bot)
+    factory.crash(bot)
     bot.clock.advance(seconds=20)  # the dead process's sender lease runs out
     after = await factory.start(api=bot.api)
     await after.tick()

@@ -149,7 +149,7 @@ async def test_stored_updates_survive_a_crash_and_are_handled_first_in_order(
             [(u.update_id, 1001, u.to_json()) for u in updates],
             first.clock.now(),
         )
-    factory.running.remove(first)  # never stopped cleanly: no shutdown, no lease release
+    factory.crash(first)  # never stopped cleanly: no shutdown, no lease release
     first.clock.advance(seconds=20)  # long enough for its sender lease to run out
     second = await factory.start(api=first.api)
     assert await second.pipeline.recover(second.app.bot) == 4
