@@ -216,7 +216,8 @@ _opened: list[Any] = []  # the DBAPI connections the current test opened, in any
 
 @event.listens_for(Pool, "connect")
 def _track_connection(dbapi_connection: Any, _record: Any) -> None:
-    _opened.append(dbapi_connection)
+    if hasattr(dbapi_connection, "driver_connection"):  # an async driver's adapted connection
+        _opened.append(dbapi_connection)
 
 
 def _still_open(driver: Any) -> bool:

@@ -7,9 +7,13 @@ Turns are handed out in order, each just before its request leaves:
 * one every ``1 / overall_per_second`` seconds, counted from the slot it was due rather than
   from when the waiting task woke up, so late wake-ups do not slow the rate down; a stall of
   more than half a slot is not caught up with a burst;
-* and never more than ``WINDOW_MAX`` in any rolling second, so requests that arrive at
-  Telegram closer together than they left still stay under its 30 a second.
+* and never more than ``WINDOW_MAX`` in any rolling second *of arrival*: a request may leave
+  only ``WINDOW`` after the request ``WINDOW_MAX`` places before it was answered. A request
+  reaches Telegram between leaving and its answer, so however an event-loop stall bunches
+  requests on the way, no second at Telegram sees more than ``WINDOW_MAX`` of them.
 
+The per-chat interval counts the same way, from the answer of the chat's previous message.
+Use :meth:`Pacer.sending` around the request, so the pacer learns when it was answered.
 A 429 pauses everyone for ``retry_after``. All waiting goes through the injected clock.
 """
 
@@ -17,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from bot.clock import Clock
 
@@ -31,6 +37,16 @@ PER_CHAT_METHODS = ("send", "copy", "forward")
 def counts_for_chat(method: str) -> bool:
     """New messages count against the per-chat limit; edits, reactions and deletions do not."""
     return method.startswith(PER_CHAT_METHODS)
+
+
+class _Request:
+    """One paced request: answered (``done`` set, ``at`` its time) or still on its way."""
+
+    __slots__ = ("at", "done")
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+        self.done = asyncio.Event()
 
 
 class Pacer:
@@ -49,7 +65,7 @@ class Pacer:
         self._next_overall = 0.0
         self._flood_until = 0.0
         self._chat_next: dict[int, float] = {}
-        self._recent: deque[float] = deque(maxlen=WINDOW_MAX)
+        self._recent: deque[_Request] = deque(maxlen=WINDOW_MAX)
         self._lock = asyncio.Lock()
 
     def _now(self) -> float:
@@ -68,18 +84,33 @@ class Pacer:
         """Telegram answered 429: nobody sends for ``seconds``."""
         self._flood_until = max(self._flood_until, self._now() + seconds)
 
-    async def turn(self, chat_id: int, method: str) -> None:
-        """Wait for this request's turn (overall spacing, flood pause, then the chat's slot)."""
+    @asynccontextmanager
+    async def sending(self, chat_id: int, method: str) -> AsyncIterator[None]:
+        """Wait for this request's turn, then let it go; its answer closes the block."""
+        request = await self.turn(chat_id, method)
+        try:
+            yield
+        finally:
+            if request is not None:
+                self._answered(request, chat_id, method)
+
+    async def turn(self, chat_id: int, method: str) -> _Request | None:
+        """Wait for this request's turn (overall spacing, flood pause, then the chat's slot).
+
+        Prefer :meth:`sending`; a turn taken here must be closed with :meth:`_answered`."""
         if method in UNPACED_METHODS:
-            return
+            return None
         per_chat = counts_for_chat(method) and chat_id > 0
         async with self._lock:
             while True:
+                if len(self._recent) == WINDOW_MAX and not self._recent[0].done.is_set():
+                    await self._recent[0].done.wait()  # not answered yet: it may arrive now
+                    continue
                 now = self._now()
                 slot = max(self._next_overall, self._flood_until)
                 start = max(now, slot)
                 if len(self._recent) == WINDOW_MAX:
-                    start = max(start, self._recent[0] + WINDOW)
+                    start = max(start, self._recent[0].at + WINDOW)
                 if per_chat:
                     start = max(start, self._chat_next.get(chat_id, 0.0))
                 if start <= now:
@@ -87,8 +118,18 @@ class Pacer:
                 await self._clock.sleep(max(start - now, 0.001))  # clocks tick in µs or ms
             # From the slot this turn was due, unless it is more than half a slot late.
             self._next_overall = max(slot, now - self._interval / 2) + self._interval
-            self._recent.append(now)
+            request = _Request(now)
+            self._recent.append(request)
             if per_chat:
                 self._chat_next[chat_id] = now + self._per_chat
         if len(self._chat_next) > 10_000:  # forget chats whose spacing no longer matters
             self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+        return request
+
+    def _answered(self, request: _Request, chat_id: int, method: str) -> None:
+        """The request was answered (or failed): it reached Telegram by now, if at all."""
+        now = self._now()
+        request.at = max(request.at, now)
+        request.done.set()
+        if counts_for_chat(method) and chat_id > 0:
+            self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), now + self._per_chat)

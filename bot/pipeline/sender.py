@@ -184,9 +184,11 @@ class Sender:
 
     async def _deliver(self, row: OutboxMessage, resolved: dict[int, int]) -> None:
         try:
-            if row.method != TASK:  # the turn is taken right before the request leaves
-                await self.pacer.turn(row.chat_id, row.method)
-            result = await self._attempt(row, resolved)
+            if row.method == TASK:  # a task paces its own sends (TaskContext)
+                result = await self._attempt(row, resolved)
+            else:  # the turn is taken right before the request leaves
+                async with self.pacer.sending(row.chat_id, row.method):
+                    result = await self._attempt(row, resolved)
         except BaseException:  # cancelled at shutdown: the row stays pending
             self._release([row])
             raise

@@ -50,16 +50,16 @@ class TaskContext:
         return self.services.clock.now()
 
     async def send_message(self, text: str, **kwargs: Any) -> Message:
-        await self.pacer.turn(self.chat_id, "sendMessage")
-        return await self.bot.send_message(self.chat_id, text, **kwargs)
+        async with self.pacer.sending(self.chat_id, "sendMessage"):
+            return await self.bot.send_message(self.chat_id, text, **kwargs)
 
     async def send_document(self, document: InputFile, **kwargs: Any) -> Message:
-        await self.pacer.turn(self.chat_id, "sendDocument")
-        return await self.bot.send_document(self.chat_id, document, **kwargs)
+        async with self.pacer.sending(self.chat_id, "sendDocument"):
+            return await self.bot.send_document(self.chat_id, document, **kwargs)
 
     async def send_photo(self, photo: InputFile, **kwargs: Any) -> Message:
-        await self.pacer.turn(self.chat_id, "sendPhoto")
-        return await self.bot.send_photo(self.chat_id, photo, **kwargs)
+        async with self.pacer.sending(self.chat_id, "sendPhoto"):
+            return await self.bot.send_photo(self.chat_id, photo, **kwargs)
 
 
 TaskFunction = Callable[[TaskContext, dict[str, Any]], Awaitable[None]]
