@@ -8,7 +8,8 @@ break, cut out of the answer, never reworded.
 A sentence qualifies when it has
 
 * **a figure**: a number that is not a calendar year, a date, a time or a week reference
-  ("25K views", "3-4x faster", "a 15-slide deck", "32%", "5km", "책 12권"), or
+  ("25K views", "3-4x faster", "a 15-slide deck", "32%", "5km", "책 12권"; not "2026",
+  "9:40", "W14", "5월 중순"), or
 * **an achievement word**: passed, finished, launched, shipped, published, won … or
   합격, 완주, 완료, 달성, 출시, 수상, 통과 … ("passed the practical").
 
@@ -49,6 +50,8 @@ _NOT_FIGURES = re.compile(
     | \b\d{1,2}:\d\d\b                      # 9:40
     | \b(?:19|20)\d\d\b(?![.,]?\d)          # a calendar year
     | \bW\d{1,2}\b | \bweek\ \d{1,2}\b | \d{1,2}주차   # week references
+    | \d{4}년 | \d{1,2}월 | \d{1,2}일(?!\s?(?:간|동안)) | \d{1,2}시(?!간)
+                                            # Korean dates and times: 5월 14일, 3시 (not 12일간)
     | \#\d+                                 # "#1" in a list
     """,
     re.VERBOSE | re.IGNORECASE,

@@ -75,3 +75,10 @@ def test_figures_come_before_words_and_stars_first() -> None:
     assert "Read 30 books" in found
     assert "Launched the app" in found
     assert len(found) == LIMIT
+
+
+def test_korean_dates_are_not_figures_but_korean_counts_are() -> None:
+    for sentence in ("5월 중순에 알게 됐다", "3월 14일에 만났다", "오후 3시 회의", "2026년 목표"):
+        assert not has_figure(sentence), sentence
+    for sentence in ("12일간 여행", "3시간 달렸다", "2년 만에 만났다", "3개월 만에", "10km 달리기"):
+        assert has_figure(sentence), sentence
