@@ -279,6 +279,10 @@ class ExportDocument(_Model):
         _unique("goal id", [g.id for g in self.goals])
         _unique("delivery", [(d.kind, d.period) for d in self.deliveries])
         _unique("year-end answer", [(a.year, a.key) for a in self.year_end])
+        _unique(
+            "year-end message",
+            [a.message_id for a in self.year_end if a.message_id is not None],
+        )
         messages = [m for w in self.weeks for m in _messages_of(w)]
         _unique("message", [(m.chat_id, m.message_id) for m in messages])
         for message in messages:

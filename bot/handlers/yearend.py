@@ -17,7 +17,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
-from bot.domain.journal import Journal
+from bot.domain.journal import Journal, MessageKind
 from bot.domain.questions import Section
 from bot.domain.weeks import IsoWeek
 from bot.handlers import keyboards as kb
@@ -40,6 +40,7 @@ HINTS: dict[str, Section] = {
     "believe": Section.READING,
 }
 HINT_COUNT = 3
+SESSION_HOURS = 12  # a question left longer than this no longer takes the next message
 HINT_LENGTH = 80
 
 
@@ -124,6 +125,7 @@ async def ask(turn: Turn, year: int, key: str) -> None:
         state["picked"] = []
     row = turn.reply(_question_text(turn, year, key, state), _question_keyboard(turn, year, state))
     state["message"] = target_json(await turn.out.ref(row))
+    state["asked_at"] = turn.now.timestamp()
     await users.set_state(turn.session, turn.user, STATE, state)
 
 
@@ -197,7 +199,12 @@ async def _hints(turn: Turn, year: int, key: str) -> list[str]:
 
 
 async def handle_message(turn: Turn, content: Content) -> bool:
-    """Take a text message as the open question's answer; False when no session is open."""
+    """Take a text message as the open question's answer; False when no session is open.
+
+    Anything that is not an answer leaves the session and is kept as a note: a photo or voice
+    note, text while the moments are being picked, or any message once the question has
+    waited :data:`SESSION_HOURS` (a session walked away from must not swallow next week's
+    notes)."""
     if turn.user.state != STATE:
         return False
     state = turn.user.state_data or {}
@@ -207,9 +214,14 @@ async def handle_message(turn: Turn, content: Content) -> bool:
         return False
     message = turn.message
     assert message is not None
-    if key == "moments" or not (content.text or "").strip():
-        turn.reply(turn.tr("yearend.text_please"))
-        return True
+    asked_at = state.get("asked_at")
+    stale = not isinstance(asked_at, int | float) or (
+        turn.now.timestamp() - asked_at > SESSION_HOURS * 3600
+    )
+    is_answer = content.kind is MessageKind.TEXT and bool((content.text or "").strip())
+    if key == "moments" or not is_answer or stale:
+        await _leave(turn, state, say=not stale)
+        return False
     await yearend.keep(
         turn.session,
         user_id=turn.user.id,
@@ -234,7 +246,8 @@ async def on_yearend_button(turn: Turn) -> None:
     assert query.data is not None
     parts = query.data.split(":")
     year = kb.small_int(parts[2]) if len(parts) == 4 else None
-    if year is None or not FIRST_YEAR <= year <= 9999:
+    this_year = turn.now.astimezone(turn.zone).year
+    if year is None or not FIRST_YEAR <= year <= this_year:
         turn.reply(turn.tr("error.stale_button"))
         return
     action, arg = parts[1], parts[3]
@@ -248,8 +261,14 @@ async def on_yearend_button(turn: Turn) -> None:
         turn.out.task("draft", year=year, include_private=False)
         return
     state = turn.user.state_data or {}
-    asked = "moments" if action == "pick" else arg
-    if turn.user.state != STATE or state.get("year") != year or state.get("key") != asked:
+    asked = "moments" if action in ("pick", "next") else arg
+    valid = (action != "next" or arg == "moments") and (action != "skip" or arg != "moments")
+    if (
+        not valid
+        or turn.user.state != STATE
+        or state.get("year") != year
+        or (state.get("key") != asked)
+    ):
         turn.reply(turn.tr("error.stale_button"))  # a question answered or left earlier
         return
     if action == "pick":
@@ -272,13 +291,19 @@ async def on_yearend_button(turn: Turn) -> None:
         )
         await _advance(turn, year, arg)
     elif action == "later":
-        target = target_of(state.get("message"))
-        if target is not None:
-            turn.out.edit_keyboard(target, None)
-        await users.set_state(turn.session, turn.user, None)
-        turn.reply(turn.tr("yearend.later"))
+        await _leave(turn, state, say=True)
     else:
         turn.reply(turn.tr("error.stale_button"))
+
+
+async def _leave(turn: Turn, state: dict[str, Any], *, say: bool) -> None:
+    """End the session for now (its answers stay); /yearend resumes it."""
+    target = target_of(state.get("message"))
+    if target is not None:
+        turn.out.edit_keyboard(target, None)
+    await users.set_state(turn.session, turn.user, None)
+    if say:
+        turn.reply(turn.tr("yearend.later"))
 
 
 async def _pick(turn: Turn, year: int, arg: str, state: dict[str, Any]) -> None:

@@ -31,6 +31,7 @@ WINDOW_MAX = 29  # requests in any rolling second
 WINDOW = 1.005  # seconds (a little over one, for the clock granularity on both sides)
 PER_CHAT_INTERVAL = 1.05  # about one message a second in one chat
 UNPACED_METHODS = frozenset({"answerCallbackQuery"})
+IN_FLIGHT_WAIT = 2.0  # seconds (wall clock) the window waits for an unanswered request
 PER_CHAT_METHODS = ("send", "copy", "forward")
 
 
@@ -103,8 +104,15 @@ class Pacer:
         per_chat = counts_for_chat(method) and chat_id > 0
         async with self._lock:
             while True:
-                if len(self._recent) == WINDOW_MAX and not self._recent[0].done.is_set():
-                    await self._recent[0].done.wait()  # not answered yet: it may arrive now
+                oldest = self._recent[0] if len(self._recent) == WINDOW_MAX else None
+                if oldest is not None and not oldest.done.is_set():
+                    # Not answered yet: it may still arrive. A slow one (a big upload) holds
+                    # the others up for IN_FLIGHT_WAIT at most, then counts as arriving now.
+                    try:
+                        await asyncio.wait_for(oldest.done.wait(), IN_FLIGHT_WAIT)
+                    except TimeoutError:
+                        oldest.at = max(oldest.at, self._now())
+                        oldest.done.set()
                     continue
                 now = self._now()
                 slot = max(self._next_overall, self._flood_until)

@@ -43,6 +43,7 @@ MAX_IN_FLIGHT = 64
 GIVE_UP_AFTER = dtm.timedelta(days=1)
 MAX_BACKOFF = 60.0
 RECORD_ATTEMPTS = 8
+CLOSE_GRACE = 5.0  # seconds sends under way may take to finish at shutdown
 MAX_FAILED_ATTEMPTS = 3  # a task that fails this often with an error of ours is given up
 SEND_TIMEOUT = 30.0  # a slow answer is awaited rather than sent twice
 BENIGN_BAD_REQUESTS = ("message is not modified",)
@@ -151,7 +152,10 @@ class Sender:
             await asyncio.gather(*list(self._running), return_exceptions=True)
 
     async def close(self) -> None:
-        """Cancel sends still under way (their rows stay pending) and wait for them."""
+        """Let sends under way finish and record their results for a few seconds, then cancel
+        the rest (their rows stay pending and go out after the restart)."""
+        if self._running:
+            await asyncio.wait(list(self._running), timeout=CLOSE_GRACE)
         tasks = list(self._running)
         for task in tasks:
             task.cancel()

@@ -556,8 +556,9 @@ class _Writer:
         by_ref = {f"{q.week.key}/{q.question_key}": q for q in quotes}
         picked = [by_ref[r] for r in (moments.picked if moments else ()) if r in by_ref]
         body: list[str] = []
-        if name is not None and name.text:
-            body.append(("🔒 " if name.private else "") + name.text)
+        if name is not None and name.text and name.text.strip():
+            # A quote, so Markdown at the start of a line ("```", "---") stays inside it.
+            body.append(blockquote(("🔒 " if name.private else "") + name.text))
         if picked:
             body.append(self.tr.plain("report.draft.intro.moments"))
             body.append("\n".join(self.item(q) for q in picked))
@@ -570,7 +571,7 @@ class _Writer:
         items = []
         for key in ("lesson", "leave", "thanks", "believe"):
             answer = answers.get(key)
-            if answer is None or not answer.text:
+            if answer is None or not answer.text or not answer.text.strip():
                 continue
             label = self.tr.plain(f"report.draft.conclusion.{key}")
             lock = "🔒 " if answer.private else ""

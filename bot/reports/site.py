@@ -11,13 +11,14 @@ can be unzipped into a blog and built as it is:
 * **jekyll**: a post, ``_posts/2026-12-31-review-2026.md`` (Jekyll's ``YYYY-MM-DD-title``
   name), with images under ``assets/review-2026/`` linked by their site path
   (``/assets/review-2026/w14-1.jpg``). ``render_with_liquid: false`` keeps user text such
-  as ``{{ }}`` from being run as Liquid, and ``excerpt_separator`` keeps Jekyll from
-  cutting an excerpt out of the middle of an answer. Jekyll has no ``draft`` key; the post
-  is published by the next build.
+  as ``{{ }}`` from being run as Liquid (Jekyll 4; GitHub Pages still builds with Jekyll 3,
+  which ignores it: there, wrap such text in ``{% raw %}``), and ``excerpt_separator`` keeps
+  Jekyll from cutting an excerpt out of the middle of an answer. Jekyll has no ``draft``
+  key; the post is published by the next build.
 * **mkdocs**: a post for Material for MkDocs' blog plugin, ``docs/blog/posts/review-2026.md``
-  with ``docs/blog/posts/images/``, and the blog plugin's front matter: ``description``,
-  ``categories`` and ``authors`` (the user's Telegram username or first name, which must be
-  listed in the blog's ``.authors.yml``).
+  with its images in ``docs/blog/posts/review-2026/``, and the blog plugin's front matter:
+  ``description``, ``categories`` and ``authors`` (the user's Telegram username or first
+  name, which must be listed in the blog's ``.authors.yml``).
 
 Everything here is pure: the layout maps names to paths and front matter to values.
 """
@@ -79,8 +80,9 @@ class Layout:
         if self.format == "jekyll":
             path = f"assets/review-{self.year}/{name}"
             return path, f"/{path}"
-        if self.format == "mkdocs":
-            return f"docs/blog/posts/images/{name}", f"images/{name}"
+        if self.format == "mkdocs":  # a folder per year: another year's photos stay
+            folder = f"review-{self.year}"
+            return f"docs/blog/posts/{folder}/{name}", f"{folder}/{name}"
         return f"images/{name}", f"images/{name}"
 
 

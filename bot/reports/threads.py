@@ -10,7 +10,7 @@ How entries are grouped, with no network and no model download:
 1. Every entry becomes a TF-IDF vector of **character n-grams** within words
    (scikit-learn's ``char_wb`` analyzer, 2 to 4 characters, sublinear term frequency).
    Character n-grams work the same for English and Korean: 발표를, 발표는 and 발표 share
-   "발표", as "talk", "talks" and "talked" share "talk". N-grams found in more than
+   "발표", as "talk", "talks" and "talked" share "talk". Features found in more than
    :data:`MAX_SHARE` of the entries ("the ", "했다") say nothing and are dropped.
 2. Entries are clustered by **average-linkage agglomerative clustering** on cosine distance,
    merging until the average similarity inside a cluster would fall below
@@ -22,8 +22,10 @@ How entries are grouped, with no network and no model download:
 4. The title is the first line of the thread's most typical entry (the one most similar to
    the rest), cut to :data:`TITLE_WORDS` words.
 
-scikit-learn is imported inside :func:`find_threads`, so it costs nothing until a draft is
-compiled. The function is pure: entries in, threads out.
+At most :data:`MAX_ENTRIES` entries (the longest) are compared, so a year of many short notes
+costs a bounded time and memory (the similarity matrix grows with the square). scikit-learn is
+imported inside :func:`find_threads`, so it costs nothing until a draft is compiled. The
+function is pure: entries in, threads out.
 """
 
 from __future__ import annotations
@@ -45,9 +47,10 @@ _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 MIN_WEEKS = 3
 MAX_THREADS = 6
 MIN_SIMILARITY = 0.25
-MAX_SHARE = 0.25
+MAX_SHARE = 0.6
 MIN_CHARACTERS = 12  # shorter entries ("Good", "피곤") carry no story
 TITLE_WORDS = 8
+MAX_ENTRIES = 1500  # the longest ones; the similarity matrix grows with the square
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,9 @@ def stems(text: str, stop_words: frozenset[str] = frozenset()) -> list[str]:
 def find_threads(entries: Sequence[Entry]) -> list[Thread]:
     """The year's main threads among ``entries``; see the module docstring."""
     usable = [i for i, e in enumerate(entries) if len(e.text.strip()) >= MIN_CHARACTERS]
+    if len(usable) > MAX_ENTRIES:  # a prolific year: its longest entries carry the stories
+        longest = sorted(usable, key=lambda i: -len(entries[i].text))[:MAX_ENTRIES]
+        usable = sorted(longest)
     if len({entries[i].week for i in usable}) < MIN_WEEKS or len(usable) < MIN_WEEKS:
         return []
     import numpy as np

@@ -3,6 +3,7 @@ laid out as plain Markdown or for Hugo, Jekyll or MkDocs (:mod:`bot.reports.site
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dtm
 import io
 import logging
@@ -148,7 +149,10 @@ async def run_draft(ctx: TaskContext, params: dict[str, Any]) -> None:
     if loaded is None:
         return
     user, journal = loaded
-    draft = compile_for(journal, user, year, ctx.now, include_private=include_private)
+    # Pure CPU work (story threads among it): off the event loop, so other chats go on.
+    draft = await asyncio.to_thread(
+        compile_for, journal, user, year, ctx.now, include_private=include_private
+    )
     if not has_content(draft.numbers):
         if params.get("automatic"):
             log.info("draft_skipped_empty", extra={"user": user.id, "year": year})
@@ -262,7 +266,8 @@ async def build_archive(
     files[chart_path] = energy_chart_png(
         chart_views, user.language, tr.plain("draft.chart_title", year=year), open_from=open_from
     )
-    markdown = compile_draft(
+    markdown = await asyncio.to_thread(
+        compile_draft,
         journal,
         year,
         user.language,

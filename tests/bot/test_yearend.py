@@ -218,3 +218,41 @@ async def test_stale_and_forged_session_buttons_are_refused(bot: Bot) -> None:
     assert await _stored(bot) == {}
     await user.send("/yearend 1999")
     assert "/yearend 2026" in user.last_text()
+
+
+async def test_what_is_not_an_answer_leaves_the_session_and_is_kept_as_a_note(bot: Bot) -> None:
+    from tests.helpers import stored_entries
+
+    user = await _a_few_weeks(bot, EN)
+    await user.send("/yearend 2026")
+    await user.send("A thought while picking moments")  # text on the moments step: a note
+    said = [m.text or "" for m in user.bot_messages()[-2:]]
+    assert any(EN.paused in text for text in said), said
+    await user.send("/yearend")
+    await user.tap("Next ➡️")  # nothing picked
+    await user.send_photo(caption="Summit booth")  # a photo: a note, the session pauses
+    await user.send("/yearend")
+    assert user.last_text().startswith(EN.step.format(n=2))
+    bot.clock.advance(hours=13)  # walked away from the question
+    await user.send("Ran 10 km this morning")
+    notes = [e.text for e in await stored_entries(bot, 1001) if e.answer_id is None]
+    assert "A thought while picking moments" in notes
+    assert "Summit booth" in notes
+    assert "Ran 10 km this morning" in notes
+    assert "name" not in await _stored(bot)
+
+
+async def test_forged_years_and_steps_are_refused(bot: Bot) -> None:
+    from tests.helpers import tap_data
+
+    user = await _a_few_weeks(bot, EN)
+    await user.send("/yearend 2026")
+    await user.tap("1")
+    await user.tap("Next ➡️")
+    await user.send(EN.name)
+    for data in ("ye:start:9999:go", "ye:draft:9999:go", "ye:start:2090:go", "ye:next:2026:lesson"):
+        before = len(bot.api.calls_to("sendDocument"))
+        await tap_data(bot, user, data, forged=True)
+        assert "button" in user.last_text(), data
+        assert len(bot.api.calls_to("sendDocument")) == before
+    assert (await _stored(bot))["moments"].picked  # the forged "next" did not overwrite it

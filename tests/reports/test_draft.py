@@ -721,3 +721,15 @@ def test_story_threads_have_a_title_a_span_and_their_entries() -> None:
     odds = section_text(text, "Odds and ends")
     assert "Instructor reached 1.1M downloads this year" not in odds  # told in its story
     assert "Adopted a cat named Mochi" in odds  # no story: stays in its section
+
+
+def test_the_years_name_cannot_turn_the_draft_into_code() -> None:
+    from bot.domain.journal import YearEndView
+
+    name = "```\nA year of work\n---"
+    journal = Journal(
+        "en", "UTC", year_journal().weeks, year_end=(YearEndView(YEAR, "name", name),)
+    )
+    text = draft(journal)
+    assert quoted(name) in text  # inside a blockquote, whatever it holds
+    assert "\n```" not in text

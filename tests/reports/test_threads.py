@@ -96,3 +96,25 @@ def test_every_story_has_entries_in_three_weeks_or_more() -> None:
         for story in STORIES:
             weeks = {week for week, _, _, label in data if label == story}
             assert len(weeks) >= MIN_WEEKS, story
+
+
+def test_a_prolific_year_compares_only_its_longest_entries() -> None:
+    from bot.reports.threads import MAX_ENTRIES
+
+    topics = [
+        "Marathon training log, long run along the river",
+        "Sourdough bakery experiment, crumb and crust notes",
+        "Guitar practice session, chords and scales slowly",
+        "Garden vegetables planted, tomatoes and peppers growing",
+        "Reading club evening, novel chapters discussed again",
+        "Kitchen renovation quotes, contractors and tiles compared",
+    ]
+    long = [
+        Entry(IsoWeek(2026, 1 + n % 52), f"{topics[n % len(topics)]} {n}")
+        for n in range(MAX_ENTRIES)
+    ]
+    short = [Entry(IsoWeek(2026, 1 + n % 52), f"run {n:07d}") for n in range(300)]
+    found = find_threads(long + short)
+    members = {i for thread in found for i in thread.members}
+    assert len(found) == len(topics)  # a story that fills a sixth of the year is still found
+    assert max(members) < MAX_ENTRIES  # none of the shorter entries was compared
