@@ -1,0 +1,1 @@
+"""Bringing a past journal in: parsers for Day One, jrnl, Daylio and Markdown notes."""

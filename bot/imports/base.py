@@ -1,0 +1,108 @@
+"""What every journal parser returns, and the rules they share: entries, photos, problems.
+
+A parser (one module per format: :mod:`~bot.imports.dayone`, :mod:`~bot.imports.jrnl`,
+:mod:`~bot.imports.daylio`, :mod:`~bot.imports.markdown`) turns the files of an export into
+:class:`ImportedEntry` values, keeping the user's words verbatim, and reports every entry it
+cannot use as a :class:`Problem` with the reason and where it was, instead of dropping it
+silently or raising. A file that must not be opened at all raises :class:`ImportRefused`
+with one clear line.
+
+Parsing is pure: bytes in, values out, no database and no Telegram.
+"""
+
+from __future__ import annotations
+
+import datetime as dtm
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain.weeks import IsoWeek
+
+Files = Mapping[str, bytes]
+"""An export's files by their path inside it (a single file is one entry)."""
+
+
+class ImportRefused(ValueError):
+    """The whole file is refused (hostile, too big, not this format); the message says why."""
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo that came with an entry."""
+
+    name: str  # its path in the export
+    content: bytes
+    kind: str  # "jpeg", "png", "heic" …
+
+
+@dataclass(frozen=True)
+class ImportedEntry:
+    """One journal entry, as written."""
+
+    source_id: str  # stable within the format: importing the same file twice adds nothing
+    written_at: dtm.datetime  # aware
+    zone: str | None  # the entry's own time zone, when the export names one
+    text: str  # the title (if any) as the first line, then the body, verbatim
+    tags: tuple[str, ...] = ()
+    starred: bool = False
+    mood: str | None = None  # Daylio's mood label, as the user named it
+    energy: int | None = None  # 1–5, from one of Daylio's five default moods
+    photos: tuple[Photo, ...] = ()
+
+    def week(self, user_zone: str) -> IsoWeek:
+        """The ISO week the entry was written in: in its own zone if it has one, else the
+        user's."""
+        return IsoWeek.at(self.written_at, zone_or(self.zone, user_zone))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An entry or row that could not be used, and why."""
+
+    where: str  # "row 12", "entry 3 of Journal.json", "2026-03-14.md"
+    reason: str
+
+
+@dataclass
+class Parsed:
+    """What a parser found in an export."""
+
+    format: str
+    entries: list[ImportedEntry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def photos(self) -> int:
+        return sum(len(e.photos) for e in self.entries)
+
+    def span(self) -> tuple[dtm.datetime, dtm.datetime] | None:
+        if not self.entries:
+            return None
+        times = sorted(e.written_at for e in self.entries)
+        return times[0], times[-1]
+
+
+class Parser(Protocol):
+    """One export format."""
+
+    def __call__(self, files: Files, user_zone: str) -> Parsed: ...
+
+
+def zone_or(name: str | None, fallback: str) -> ZoneInfo:
+    """``name`` as a time zone, or ``fallback`` when it is missing or unknown."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return ZoneInfo(fallback)
+
+
+def decode(content: bytes, where: str) -> str:
+    """UTF-8 text (a byte-order mark is dropped); :class:`ImportRefused` otherwise."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRefused(f"{where} is not UTF-8 text") from None
