@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.handlers import keyboards as kb
 from bot.handlers.turn import Turn, private_turn
-from bot.reports.site import FORMATS, NAMES, parse_format
 
 FIRST_YEAR = 2000
 
@@ -41,6 +40,8 @@ async def draft_command(turn: Turn) -> None:
 @private_turn()
 async def on_draft_button(turn: Turn) -> None:
     """``draft:zip:<year>:<0|1>[:<format>]``: the ZIP laid out for a site; remembers it."""
+    from bot.reports.site import FORMATS, NAMES, parse_format  # loaded with the first ZIP
+
     query = turn.update.callback_query
     assert query is not None
     assert query.data is not None

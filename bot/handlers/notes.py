@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from bot.handlers import goals, questions, review, setup, yearend
+from bot.handlers import goals, questions, review, setup
 from bot.handlers.content import Content, content_of, edited_text
 from bot.handlers.reactions import EDIT_REACTION, SAVED_REACTION
 from bot.handlers.turn import Turn, private_turn
 from bot.storage import entries
-from bot.storage import yearend as year_end_store
+
+YEAREND_STATE = "yearend"  # bot.handlers.yearend.STATE; that module loads on first use
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,11 @@ async def on_message(turn: Turn) -> None:
     if state == questions.ASK_QUESTION and content.text is not None and message.text is not None:
         await questions.handle_question_text(turn, content.text)
         return
-    if state == yearend.STATE and await yearend.handle_message(turn, content):
-        return
+    if state == YEAREND_STATE:
+        from bot.handlers import yearend
+
+        if await yearend.handle_message(turn, content):
+            return
     if state is not None and await review.handle_message(turn, content):
         return
     await save_note(turn, content)
@@ -90,6 +94,8 @@ async def on_edit(turn: Turn) -> None:
         now=turn.now,
     )
     if entry is None:
+        from bot.storage import yearend as year_end_store
+
         answer = await year_end_store.apply_edit(
             turn.session,
             chat_id=message.chat_id,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.context import BotApp
+from bot.context import BotApp, BotContext
 from bot.handlers import (
     data,
     draft,
@@ -15,11 +16,24 @@ from bot.handlers import (
     recap,
     review,
     setup,
-    yearend,
 )
 
 NEW = filters.UpdateType.MESSAGE  # commands and content only from new messages, not edits
 EDITED = filters.UpdateType.EDITED_MESSAGE
+
+
+async def yearend_command(update: Update, context: BotContext) -> None:
+    """/yearend (bot.handlers.yearend, loaded on first use: December's, not start-up's cost)."""
+    from bot.handlers import yearend
+
+    await yearend.yearend_command(update, context)
+
+
+async def on_yearend_button(update: Update, context: BotContext) -> None:
+    """A button of the year-end session (bot.handlers.yearend, loaded on first use)."""
+    from bot.handlers import yearend
+
+    await yearend.on_yearend_button(update, context)
 
 
 def register_handlers(app: BotApp) -> None:
@@ -35,7 +49,7 @@ def register_handlers(app: BotApp) -> None:
         "note": notes.note_command,
         "recap": recap.recap_command,
         "draft": draft.draft_command,
-        "yearend": yearend.yearend_command,
+        "yearend": yearend_command,
         "goals": goals.goals_command,
         "questions": questions.questions_command,
         "export": data.export_command,
@@ -59,7 +73,7 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(CallbackQueryHandler(draft.on_draft_button, pattern=r"^draft:"))
     app.add_handler(CallbackQueryHandler(goals.on_goals_button, pattern=r"^goal:"))
     app.add_handler(CallbackQueryHandler(recap.on_recap_button, pattern=r"^rc:"))
-    app.add_handler(CallbackQueryHandler(yearend.on_yearend_button, pattern=r"^ye:"))
+    app.add_handler(CallbackQueryHandler(on_yearend_button, pattern=r"^ye:"))
     app.add_handler(CallbackQueryHandler(misc.stale_button))
 
     app.add_error_handler(misc.on_error)

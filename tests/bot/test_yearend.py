@@ -256,3 +256,9 @@ async def test_forged_years_and_steps_are_refused(bot: Bot) -> None:
         assert "button" in user.last_text(), data
         assert len(bot.api.calls_to("sendDocument")) == before
     assert (await _stored(bot))["moments"].picked  # the forged "next" did not overwrite it
+
+
+def test_notes_know_the_sessions_state_without_loading_it() -> None:
+    from bot.handlers import notes, yearend
+
+    assert notes.YEAREND_STATE == yearend.STATE

@@ -82,12 +82,19 @@ def test_stems_drop_grammar_and_keep_meaning() -> None:
     assert stems("the a 한 더", frozenset({"the"})) == []
 
 
-def test_importing_the_bot_does_not_import_scikit_learn() -> None:
-    code = "import sys, bot.app, bot.reports.draft; print('sklearn' in sys.modules)"
+def test_starting_the_bot_loads_none_of_the_draft_and_year_end_code() -> None:
+    """Issue #10: start-up memory must not grow. The bot imports bot.app and bot.cli."""
+    lazy = ["sklearn", "bot.reports.threads", "bot.handlers.yearend", "bot.reports.site"]
+    code = f"import sys, bot.app, bot.cli; print([m for m in {lazy!r} if m in sys.modules])"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.strip() == "False"
+    assert out.strip() == "[]"
+    code = "import sys, bot.reports.draft; print('sklearn' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "False"  # not even with the draft code loaded, until a draft is made
 
 
 def test_every_story_has_entries_in_three_weeks_or_more() -> None:
