@@ -125,9 +125,20 @@ def _parser() -> argparse.ArgumentParser:
         help="the importable JSON export (default) or the Markdown archive of all weeks",
     )
     load = commands.add_parser(
-        "import", help="import an export JSON file; importing twice adds nothing twice"
+        "import",
+        help="import an export JSON file, or a Day One, jrnl, Daylio or Markdown journal into "
+        "a user's weeks; importing twice adds nothing twice",
     )
-    load.add_argument("file", type=Path, help="a file made by /export or `export`")
+    load.add_argument("file", type=Path, help="a file made by /export, or another app's export")
+    load.add_argument(
+        "--format",
+        choices=["export", "dayone", "jrnl", "daylio", "markdown"],
+        default="export",
+        help="export (default: this bot's JSON), or the journal app the file comes from",
+    )
+    load.add_argument(
+        "--user-id", type=int, help="whose journal it is (needed for another app's export)"
+    )
     draft = commands.add_parser("draft", help="write a user's year-in-review draft (Markdown)")
     draft.add_argument("--user-id", type=int, required=True, help="Telegram user id")
     draft.add_argument("--year", type=_year, required=True, help="the year, e.g. 2026")
@@ -162,6 +173,8 @@ async def _data_command(args: argparse.Namespace, database_url: str, raw: bytes 
     try:
         if raw is not None:
             await upgrade(engine)  # importing into a brand-new database is fine
+        if raw is not None and args.format != "export":
+            return await _import_journal(engine, args, raw), None
         async with session_factory(engine)() as session, session.begin():
             if raw is not None:
                 return await _import(session, raw, args.file), None
@@ -209,6 +222,41 @@ async def _import(session: AsyncSession, raw: bytes, file: Path) -> str:
         f"imported user {report.user_id}: added {report.line(report.added)}; "
         f"already present {report.line(report.present)}"
     )
+
+
+async def _import_journal(engine: Any, args: argparse.Namespace, raw: bytes) -> str:
+    """Another journal app's export into a user's weeks, in short batches."""
+    from bot.clock import SystemClock
+    from bot.imports.base import ImportRefused
+    from bot.imports.formats import parse_export
+    from bot.imports.store import store
+    from bot.storage.engine import session_factory, writer_session_factory
+
+    if args.user_id is None:
+        raise CliError("--user-id is needed to import another app's journal")
+    async with session_factory(engine)() as session:
+        user = await _stored_user(session, args.user_id)
+        zone, chat_id = user.timezone or "UTC", user.chat_id
+    try:
+        parsed = parse_export(raw, args.file.name, zone, kind=args.format)
+    except ImportRefused as refused:
+        raise CliError(f"cannot import {args.file}: {refused}") from None
+    writer = writer_session_factory(engine)
+    stored = await store(
+        writer.begin,
+        parsed,
+        user_id=args.user_id,
+        chat_id=chat_id,
+        zone=zone,
+        now=SystemClock().now(),
+    )
+    lines = [
+        f"imported {len(parsed.entries)} {parsed.format} entries for user {args.user_id}: "
+        f"added {stored.added} notes and {stored.photos} photos in {len(stored.weeks)} weeks; "
+        f"already present {stored.present}"
+    ]
+    lines += [f"skipped {p.where}: {p.reason}" for p in parsed.problems]
+    return "\n".join(lines)
 
 
 async def _draft(

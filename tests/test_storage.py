@@ -42,6 +42,7 @@ from bot.storage.models import (
     Delivery,
     Entry,
     Goal,
+    ImportedFile,
     Review,
     User,
     UserQuestion,
@@ -461,6 +462,13 @@ async def add_everything(session: Any, user_id: int, base: int) -> None:
                 sent_at=NOW,
             ),
             Delivery(user_id=user_id, kind="recap", period="2026-11", created_at=NOW),
+            ImportedFile(
+                user_id=user_id,
+                file_unique_id="import-abc",
+                kind="jpeg",
+                content=b"\xff\xd8",
+                created_at=NOW,
+            ),
             YearEndAnswer(
                 user_id=user_id,
                 year=2026,

@@ -8,6 +8,7 @@ the user's text reproduced verbatim.
 
 from __future__ import annotations
 
+import base64
 import datetime as dtm
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -22,6 +23,7 @@ from bot.data.schema import (
     ExportDocument,
     ExportedAnswer,
     ExportedDelivery,
+    ExportedFile,
     ExportedGoal,
     ExportedMessage,
     ExportedQuestion,
@@ -45,7 +47,16 @@ from bot.reports.site import parse_format
 from bot.reports.stats import week_dates
 from bot.storage import yearend as year_end_store
 from bot.storage.journal import split_entries
-from bot.storage.models import Answer, Delivery, Entry, Goal, Review, User, UserQuestion
+from bot.storage.models import (
+    Answer,
+    Delivery,
+    Entry,
+    Goal,
+    ImportedFile,
+    Review,
+    User,
+    UserQuestion,
+)
 
 JSON_FILE_NAME = "weekly-review-export-{user_id}.json"
 MARKDOWN_FILE_NAME = "weekly-review-{user_id}.md"
@@ -66,6 +77,9 @@ def _message(entry: Entry) -> ExportedMessage:
         duration=entry.duration,
         sent_at=entry.sent_at,
         edited_at=entry.edited_at,
+        starred=entry.starred,
+        tags=entry.tags,
+        energy=entry.energy,
     )
 
 
@@ -194,6 +208,16 @@ async def build_export(session: AsyncSession, user: User, now: dtm.datetime) -> 
                 edited_at=a.edited_at,
             )
             for a in await year_end_store.all_answers(session, owned)
+        ],
+        files=[
+            ExportedFile(
+                file_unique_id=f.file_unique_id,
+                kind=f.kind,
+                content=base64.b64encode(f.content),  # Base64Bytes validates encoded input
+            )
+            for f in await session.scalars(
+                select(ImportedFile).where(ImportedFile.user_id == owned).order_by(ImportedFile.id)
+            )
         ],
     )
 

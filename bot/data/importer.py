@@ -43,6 +43,7 @@ from bot.storage.models import (
     Delivery,
     Entry,
     Goal,
+    ImportedFile,
     Review,
     User,
     UserQuestion,
@@ -137,7 +138,7 @@ def upgrade_document(data: dict[str, Any], version: int) -> dict[str, Any]:
         user = data.get("user")
         if isinstance(user, dict):
             user.setdefault("draft_format", "markdown")
-        data = {"year_end": [], **data, "schema_version": 2}
+        data = {"year_end": [], "files": [], **data, "schema_version": 2}
     return data
 
 
@@ -163,6 +164,7 @@ class _Importer:
                 await self.message(user, week.week, note, answer_id=None)
         await self.deliveries(user)
         await self.year_end(user)
+        await self.files(user)
         await self.session.flush()
         return self.report
 
@@ -340,6 +342,9 @@ class _Importer:
                 duration=data.duration,
                 sent_at=data.sent_at,
                 edited_at=data.edited_at,
+                starred=data.starred,
+                tags=data.tags,
+                energy=data.energy,
             )
         )
         await self.session.flush()
@@ -356,6 +361,26 @@ class _Importer:
             self.session.add(
                 Delivery(
                     user_id=user.id, kind=data.kind, period=data.period, created_at=data.created_at
+                )
+            )
+
+    async def files(self, user: User) -> None:
+        existing = set(
+            await self.session.scalars(
+                select(ImportedFile.file_unique_id).where(ImportedFile.user_id == user.id)
+            )
+        )
+        for data in self.document.files:
+            if data.file_unique_id in existing:
+                continue
+            existing.add(data.file_unique_id)
+            self.session.add(
+                ImportedFile(
+                    user_id=user.id,
+                    file_unique_id=data.file_unique_id,
+                    kind=data.kind,
+                    content=data.content,
+                    created_at=self.now,
                 )
             )
 

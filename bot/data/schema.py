@@ -11,7 +11,15 @@ import json
 from typing import Annotated, Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    Base64Bytes,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from bot.domain.journal import MessageKind, ReviewStatus
 from bot.domain.weeks import IsoWeek
@@ -135,6 +143,12 @@ class ExportedMessage(_Model):
     """When the message was sent."""
     edited_at: AwareDatetime | None
     """When the message was last edited; null if never."""
+    starred: bool = False
+    """⭐ on a note imported from another journal (added in version 2)."""
+    tags: list[Annotated[str, Field(max_length=200)]] | None = None
+    """Tags of a note imported from another journal (added in version 2)."""
+    energy: int | None = Field(default=None, ge=1, le=5)
+    """Energy 1–5 from a mood imported from Daylio (added in version 2)."""
 
 
 class ExportedAnswer(_Model):
@@ -224,6 +238,17 @@ class ExportedDelivery(_Model):
     """When it was sent."""
 
 
+class ExportedFile(_Model):
+    """A photo that came with a note imported from another journal (Telegram has no copy)."""
+
+    file_unique_id: Annotated[str, Field(max_length=128)]
+    """The `file_unique_id` its note names (`import-<md5>`)."""
+    kind: Short
+    """The image type: `jpeg`, `png`, `heic` …"""
+    content: Base64Bytes
+    """The image itself, base64-encoded."""
+
+
 class ExportedYearEndAnswer(_Model):
     """An answer of the guided year-end session (/yearend)."""
 
@@ -271,6 +296,8 @@ class ExportDocument(_Model):
     """Recaps and drafts already sent."""
     year_end: list[ExportedYearEndAnswer]
     """Answers of the guided year-end session, by year (added in version 2)."""
+    files: list[ExportedFile]
+    """Photos of notes imported from another journal (added in version 2)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ExportDocument:

@@ -44,6 +44,9 @@ class StoredMessage:
     file_unique_id: str | None = None
     duration: int | None = None
     edited: bool = False
+    starred: bool = False  # ⭐ from an imported journal (answers carry their own flag)
+    tags: tuple[str, ...] = ()  # from an imported journal
+    energy: int | None = None  # 1–5, from an imported mood (Daylio)
 
 
 @dataclass(frozen=True)

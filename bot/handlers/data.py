@@ -20,8 +20,6 @@ from bot.storage.models import Answer, Entry, Goal, Review
 
 log = logging.getLogger(__name__)
 
-MAX_IMPORT_MB = 5
-MAX_IMPORT_BYTES = MAX_IMPORT_MB * 1024 * 1024
 CONFIRM = "data:delete:confirm"
 CANCEL = "data:delete:cancel"
 
@@ -103,21 +101,54 @@ async def _delete_everything(turn: Turn) -> None:
     log.info("user_deleted", extra={"user": user_id})
 
 
+JOURNAL_SUFFIXES = (".zip", ".csv", ".md", ".markdown")  # Day One, Daylio, Markdown notes
+MAX_JOURNAL_MB = 20  # what Telegram lets a bot download
+PENDING_IMPORT = "import_pending"  # user.state while a journal's preview awaits Import
+
+
 def _is_json(document: Document) -> bool:
     name = (document.file_name or "").lower()
     return name.endswith(".json") or document.mime_type == "application/json"
 
 
+def _is_journal(document: Document) -> bool:
+    return (document.file_name or "").lower().endswith(JOURNAL_SUFFIXES)
+
+
 @private_turn()
 async def on_document(turn: Turn) -> None:
-    """A document: an export JSON to import, anything else gets a friendly reply."""
+    """A document: an export JSON, or another app's journal to preview; else a friendly reply.
+
+    A .json file may be this bot's export or a Day One / jrnl journal: the ``import`` task
+    tells them apart once it has downloaded the file (outside this transaction)."""
     message = turn.message
     document = message.document if message is not None else None
-    if document is None or not _is_json(document):
+    if document is None or not (_is_json(document) or _is_journal(document)):
         turn.reply(turn.tr("unsupported.kind"))
         return
-    too_big = turn.tr("data.import.too_big", limit=MAX_IMPORT_MB)
-    if document.file_size is not None and document.file_size > MAX_IMPORT_BYTES:
-        turn.reply(too_big)
+    if document.file_size is not None and document.file_size > MAX_JOURNAL_MB * 1024 * 1024:
+        turn.reply(turn.tr("data.import.too_big", limit=MAX_JOURNAL_MB))
         return
-    turn.out.task("import", file_id=document.file_id)
+    turn.out.task("import", file_id=document.file_id, file_name=document.file_name or "export")
+
+
+@private_turn()
+async def on_import_button(turn: Turn) -> None:
+    """``imp:go`` / ``imp:cancel`` under a journal's preview."""
+    query = turn.update.callback_query
+    assert query is not None
+    pending = turn.user.state_data or {}
+    if turn.user.state != PENDING_IMPORT or not isinstance(pending.get("file_id"), str):
+        turn.reply(turn.tr("error.stale_button"))
+        return
+    await users.set_state(turn.session, turn.user, None)
+    if query.data == "imp:go":
+        turn.edit_or_reply(turn.tr("data.journal.importing"))
+        turn.out.task(
+            "import_journal",
+            file_id=pending["file_id"],
+            file_name=str(pending.get("file_name") or "export"),
+            kind=str(pending.get("kind") or ""),
+        )
+    else:
+        turn.edit_or_reply(turn.tr("data.journal.cancelled"))

@@ -28,6 +28,7 @@ TASKS = {
     "draft_zip": "bot.tasks.draft:run_zip",
     "export": "bot.tasks.data:run_export",
     "import": "bot.tasks.data:run_import",
+    "import_journal": "bot.tasks.data:run_import_journal",
 }
 
 

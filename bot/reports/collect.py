@@ -82,6 +82,7 @@ class Note:
     text: str | None
     sent_at: dtm.datetime
     attachment: Attachment | None = None
+    starred: bool = False  # ⭐ from an imported journal
 
 
 @dataclass(frozen=True)
@@ -199,11 +200,20 @@ def focus_pairs(
 
 
 def notes(views: Iterable[WeekView]) -> list[Note]:
-    """Every note of ``views`` in the order sent."""
+    """Every note of ``views`` in the order sent (an imported mood without words is not a
+    note: it only counts towards the week's energy)."""
     found = [
-        Note(view.week, message.kind, message.text, message.sent_at, attachment_of(message))
+        Note(
+            view.week,
+            message.kind,
+            message.text,
+            message.sent_at,
+            attachment_of(message),
+            starred=message.starred,
+        )
         for view in views
         for message in view.notes
+        if message.text or message.kind is not MessageKind.TEXT
     ]
     return sorted(found, key=lambda n: (n.week, n.sent_at))
 

@@ -479,8 +479,9 @@ class _Writer:
     def note_item(self, note: Note) -> str:
         attachments = [note.attachment] if note.attachment else []
         media = self.media_lines(note.week, attachments)
+        star = "⭐ " if note.starred else ""
         if note.text:
-            body = f"{note.text} {self.ref(note.week)}"
+            body = f"{star}{note.text} {self.ref(note.week)}"
         else:  # a photo without caption or a voice note: its mention is the item
             body = f"{media.pop(0)} {self.ref(note.week)}" if media else self.ref(note.week)
         lines = ["- " + indent_continuation(body, 2)]
@@ -622,7 +623,7 @@ class _Writer:
     def appendix_note(self, note: Note) -> str:
         attachments = [note.attachment] if note.attachment else []
         media = self.media_lines(note.week, attachments)
-        label = f"*{self.tr.plain('report.draft.note')}*"
+        label = f"*{self.tr.plain('report.draft.note')}*" + (" ⭐" if note.starred else "")
         if note.text:
             body = f"{label} {note.text}"
         else:  # a photo without caption or a voice note: its mention is the item

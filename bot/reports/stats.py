@@ -62,11 +62,13 @@ def weeks_of_year(year: int) -> list[IsoWeek]:
 
 
 def energy_of(view: WeekView) -> int | None:
-    """The week's 1-5 energy rating, if the user gave one."""
+    """The week's 1-5 energy rating, if the user gave one; a week without one takes the
+    rounded mean of its imported moods (Daylio), if any."""
     answer = view.answer(ENERGY_KEY)
-    if answer is None or answer.skipped:
-        return None
-    return answer.rating
+    if answer is not None and not answer.skipped and answer.rating is not None:
+        return answer.rating
+    moods = [n.energy for n in view.notes if n.energy is not None]
+    return round(fmean(moods)) if moods else None
 
 
 def average_energy(views: Iterable[WeekView]) -> float | None:

@@ -41,6 +41,9 @@ def _message(entry: Entry) -> StoredMessage:
         file_unique_id=entry.file_unique_id,
         duration=entry.duration,
         edited=entry.edited_at is not None,
+        starred=entry.starred,
+        tags=tuple(entry.tags or ()),
+        energy=entry.energy,
     )
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-HEAD = "0004"
+HEAD = "0005"
 """The newest revision in ``bot/migrations/versions`` (a test keeps the two in step)."""
 
 

@@ -16,11 +16,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -173,6 +175,25 @@ class Entry(Base):
     duration: Mapped[int | None] = mapped_column(Integer)
     sent_at: Mapped[dtm.datetime]
     edited_at: Mapped[dtm.datetime | None]
+    # Notes brought in from another journal (bot.imports): ⭐, tags, and a mood's energy 1–5.
+    starred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    tags: Mapped[list[str] | None] = mapped_column(JSON)
+    energy: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class ImportedFile(Base):
+    """A photo that came with an imported entry (Telegram has no copy): the draft's ZIP
+    includes it. ``file_unique_id`` is the entry's (``import-<md5>``)."""
+
+    __tablename__ = "imported_files"
+    __table_args__ = (UniqueConstraint("user_id", "file_unique_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    file_unique_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dtm.datetime]
 
 
 class Goal(Base):

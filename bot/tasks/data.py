@@ -7,10 +7,12 @@ own, together with the report it sends.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
-from telegram import InputFile
+from babel.dates import format_skeleton
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 
 from bot.data.export import (
     JSON_FILE_NAME,
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 MAX_IMPORT_MB = 5
 MAX_IMPORT_BYTES = MAX_IMPORT_MB * 1024 * 1024
 MAX_PROBLEM_CHARS = 300
+PENDING_IMPORT = "import_pending"  # bot.handlers.data.PENDING_IMPORT
+FORMAT_NAMES = {"dayone": "Day One", "jrnl": "jrnl", "daylio": "Daylio", "markdown": "Markdown"}
 
 
 async def run_export(ctx: TaskContext, params: dict[str, Any]) -> None:
@@ -52,10 +56,34 @@ async def run_export(ctx: TaskContext, params: dict[str, Any]) -> None:
     log.info("data_exported", extra={"user": user.id})
 
 
+async def _download(ctx: TaskContext, file_id: str) -> bytes:
+    file = await ctx.bot.get_file(file_id)
+    return bytes(await file.download_as_bytearray())
+
+
+def _is_journal(raw: bytes, name: str) -> bool:
+    """Another app's journal (Day One, jrnl, Daylio, Markdown), not this bot's export: a
+    JSON file that is neither goes the export's way, whose errors say what is wrong."""
+    from bot.imports.base import ImportRefused
+    from bot.imports.formats import detect, files_of
+
+    if not name.lower().endswith(".json"):
+        return True  # a .zip, .csv or .md: only journals come that way
+    if b'"schema_version"' in raw[:1_000_000]:
+        return False
+    try:
+        return detect(files_of(raw, name)) is not None
+    except ImportRefused:
+        return False
+
+
 async def run_import(ctx: TaskContext, params: dict[str, Any]) -> None:
-    """Download the file, then import it and queue the report in one transaction."""
-    file = await ctx.bot.get_file(str(params["file_id"]))
-    raw = bytes(await file.download_as_bytearray())
+    """Download the file: this bot's export is imported at once (one transaction, with its
+    report); another app's journal gets a preview with Import / Cancel."""
+    raw = await _download(ctx, str(params["file_id"]))
+    if _is_journal(raw, str(params.get("file_name") or "export.json")):
+        await preview_journal(ctx, params, raw)
+        return
     async with ctx.services.transaction() as session:
         user = await users.get_user(session, ctx.user_id or 0)
         if user is None:
@@ -106,3 +134,120 @@ def report_text(tr: Translator, report: ImportReport) -> str:
         "data.import.settings_restored" if report.settings_restored else "data.import.settings_kept"
     )
     return text + "\n\n" + tr(key)
+
+
+# --- another app's journal ------------------------------------------------------------------
+
+
+def _journal_reason(tr: Translator, refused: Exception) -> str:
+    return tr("data.journal.refused", reason=str(refused)[:MAX_PROBLEM_CHARS])
+
+
+async def preview_journal(ctx: TaskContext, params: dict[str, Any], raw: bytes) -> None:
+    """Parse the journal (nothing stored) and offer Import / Cancel with what was found."""
+    from bot.imports.base import ImportRefused
+    from bot.imports.formats import parse_export
+
+    async with ctx.services.reading() as session:
+        user = await users.get_user(session, ctx.user_id or 0)
+        if user is None:
+            return
+        zone, lang = user.timezone or "UTC", user.language
+    tr = translator(lang)
+    name = str(params.get("file_name") or "export")
+    try:
+        parsed = await asyncio.to_thread(parse_export, raw, name, zone)
+    except ImportRefused as refused:
+        log.info("journal_refused", extra={"user": ctx.user_id})
+        await ctx.send_message(_journal_reason(tr, refused))
+        return
+    span = parsed.span()
+    if span is None:
+        await ctx.send_message(tr("data.journal.empty", problems=_problems(tr, parsed)))
+        return
+    first, last = (format_skeleton("yMMM", t.date(), locale=lang) for t in span)
+    text = tr(
+        "data.journal.preview",
+        format=FORMAT_NAMES.get(parsed.format, parsed.format),
+        entries=len(parsed.entries),
+        first=first,
+        last=last,
+        photos=parsed.photos,
+    ) + _problems(tr, parsed)
+    async with ctx.services.transaction() as session:
+        user = await users.get_user(session, ctx.user_id or 0)
+        if user is None:
+            return
+        await users.set_state(
+            session,
+            user,
+            PENDING_IMPORT,
+            {"file_id": str(params["file_id"]), "file_name": name, "kind": parsed.format},
+        )
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(tr.plain("data.journal.import"), callback_data="imp:go"),
+                    InlineKeyboardButton(
+                        tr.plain("data.journal.cancel"), callback_data="imp:cancel"
+                    ),
+                ]
+            ]
+        )
+        Outgoing(session, ctx.chat_id, ctx.now, user.id).send_message(text, keyboard)
+
+
+def _problems(tr: Translator, parsed: Any) -> str:
+    if not parsed.problems:
+        return ""
+    first = parsed.problems[0]
+    return "\n" + tr.n(
+        "data.journal.problems",
+        len(parsed.problems),
+        example=f"{first.where}: {first.reason}"[:MAX_PROBLEM_CHARS],
+    )
+
+
+async def run_import_journal(ctx: TaskContext, params: dict[str, Any]) -> None:
+    """Download and parse again, then store the entries in short batches and report."""
+    from bot.imports.base import ImportRefused
+    from bot.imports.formats import parse_export
+    from bot.imports.store import store
+
+    raw = await _download(ctx, str(params["file_id"]))
+    async with ctx.services.reading() as session:
+        user = await users.get_user(session, ctx.user_id or 0)
+        if user is None:
+            return
+        zone, lang, chat_id = user.timezone or "UTC", user.language, user.chat_id
+    tr = translator(lang)
+    try:
+        parsed = await asyncio.to_thread(
+            parse_export,
+            raw,
+            str(params.get("file_name") or "export"),
+            zone,
+            kind=params.get("kind") or None,
+        )
+    except ImportRefused as refused:
+        await ctx.send_message(_journal_reason(tr, refused))
+        return
+    stored = await store(
+        ctx.services.transaction,
+        parsed,
+        user_id=user.id,
+        chat_id=chat_id,
+        zone=zone,
+        now=ctx.now,
+        between_batches=lambda: asyncio.sleep(0),
+    )
+    log.info("journal_imported", extra={"user": user.id, "added": stored.added})
+    await ctx.send_message(
+        tr(
+            "data.journal.done",
+            added=stored.added,
+            weeks=len(stored.weeks),
+            photos=stored.photos,
+            present=stored.present,
+        )
+    )

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import TelegramError
 
@@ -26,7 +28,7 @@ from bot.reports.stats import week_number, weeks_of_year
 from bot.scheduling import open_week
 from bot.storage import users
 from bot.storage.journal import load_journal
-from bot.storage.models import User
+from bot.storage.models import ImportedFile, User
 
 log = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 49 * 1024 * 1024  # Telegram bots may send files up to 50 MB
@@ -132,6 +134,16 @@ async def send_draft(ctx: TaskContext, user: User, draft: Draft) -> None:
     )
 
 
+async def imported_files(session: AsyncSession, user_id: int) -> dict[str, bytes]:
+    """The user's photos that came with imported journal entries, by file_unique_id."""
+    rows = await session.execute(
+        select(ImportedFile.file_unique_id, ImportedFile.content).where(
+            ImportedFile.user_id == user_id
+        )
+    )
+    return {str(row[0]): bytes(row[1]) for row in rows.all()}
+
+
 async def _user_and_journal(ctx: TaskContext) -> tuple[User, Journal] | None:
     """The task's user and all their weeks, read without holding the write lock."""
     async with ctx.services.reading() as session:
@@ -172,6 +184,8 @@ async def run_zip(ctx: TaskContext, params: dict[str, Any]) -> None:
     tr = translator(user.language)
     site = parse_format(params.get("site") or user.draft_format)
     author = params.get("author")
+    async with ctx.services.reading() as session:
+        imported = await imported_files(session, user.id)
     archive = await build_archive(
         ctx.bot,
         user,
@@ -181,6 +195,7 @@ async def run_zip(ctx: TaskContext, params: dict[str, Any]) -> None:
         include_private=include_private,
         site=site,
         author=author if isinstance(author, str) else None,
+        imported=imported,
     )
     if len(archive.content) > MAX_UPLOAD_BYTES:
         await ctx.send_message(tr("draft.zip_too_big"))
@@ -201,9 +216,10 @@ class DraftArchive:
     layout: Layout
 
 
-def _photos(views: list[WeekView], include_private: bool) -> list[tuple[WeekView, str, str]]:
-    """(week, file_id, file_unique_id) of every photo the draft may show, in order."""
-    found = []
+def _photos(views: list[WeekView], include_private: bool) -> list[tuple[WeekView, str | None, str]]:
+    """(week, Telegram file_id or None for an imported photo, file_unique_id) of every photo
+    the draft may show, in order."""
+    found: list[tuple[WeekView, str | None, str]] = []
     for view in views:
         for answer in view.answers:
             if answer.private and not include_private:
@@ -216,7 +232,7 @@ def _photos(views: list[WeekView], include_private: bool) -> list[tuple[WeekView
         found += [
             (view, m.file_id, m.file_unique_id)
             for m in view.notes
-            if m.kind is MessageKind.PHOTO and m.file_id and m.file_unique_id
+            if m.kind is MessageKind.PHOTO and m.file_unique_id
         ]
     return found
 
@@ -231,6 +247,7 @@ async def build_archive(
     include_private: bool,
     site: SiteFormat = "markdown",
     author: str | None = None,
+    imported: dict[str, bytes] | None = None,
 ) -> DraftArchive:
     """The draft with its photos and the year's energy chart, laid out for ``site``
     (:mod:`bot.reports.site`)."""
@@ -247,8 +264,13 @@ async def build_archive(
         counters[view.week.key] = counters.get(view.week.key, 0) + 1
         path, link = layout.image(f"w{view.week.week:02d}-{counters[view.week.key]}.jpg")
         try:
-            telegram_file = await bot.get_file(file_id)
-            content = bytes(await telegram_file.download_as_bytearray())
+            if file_id is None:  # brought in from another journal: its bytes are stored
+                if unique_id not in (imported or {}):
+                    raise TelegramError("imported photo missing")
+                content = (imported or {})[unique_id]
+            else:
+                telegram_file = await bot.get_file(file_id)
+                content = bytes(await telegram_file.download_as_bytearray())
         except TelegramError as exc:
             log.warning("photo_not_fetched", extra={"user": user.id, "reason": type(exc).__name__})
             missing.append(week_number(view.week, user.language))

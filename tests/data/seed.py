@@ -6,6 +6,7 @@ Shared by the export/import, delete and CLI tests of ``tests/data``.
 from __future__ import annotations
 
 import datetime as dtm
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,6 +28,7 @@ GENERATED_ON = dtm.date(2026, 12, 31)
 
 
 YEAR_NAME = "The year I shipped"
+DAYONE = Path(__file__).parent / "imports" / "dayone.zip"
 
 
 async def seed_user(bot: Bot, user_id: int = 1001, *, language: str = "en") -> FakeUser:
@@ -95,6 +97,9 @@ async def seed_user(bot: Bot, user_id: int = 1001, *, language: str = "en") -> F
         )
         await questions.add_custom(session, user_id, "What made you proud?", Section.GROWTH)
         session.add(Delivery(user_id=user_id, kind="recap", period="2026-10", created_at=SLOT))
+    # A Day One journal brought in (its photo is stored: Telegram has no copy).
+    await user.send_document(DAYONE.read_bytes(), "dayone.zip", "application/zip")
+    await user.tap(next(b for b in user.buttons() if b.startswith("📥")))
     # The year-end session, begun: the ⭐ win picked as a moment, the year named, then later.
     await user.send("/yearend 2026")
     await user.tap("1")

@@ -24,7 +24,7 @@ async def test_delete_says_exactly_what_will_be_erased(bot: Bot) -> None:
     await user.send("/delete")
     text = user.last_text()
     assert "2 weekly reviews, with 9 answers" in text
-    assert "4 notes" in text
+    assert "9 notes" in text  # 4 sent, 5 from the Day One journal
     assert "4 goals" in text
     assert "settings and your question list" in text
     assert "file ids" in text

@@ -121,7 +121,10 @@ async def test_export_holds_every_row_about_the_user(bot: Bot) -> None:
     assert len(document.deliveries) == rows["deliveries"] == 2
     photos = [m for m in messages if m.kind is MessageKind.PHOTO]
     assert photos
-    assert all(p.file_id and p.file_unique_id for p in photos)
+    for photo in photos:  # Telegram's file id, or the photo itself for an imported one
+        assert photo.file_unique_id
+        assert photo.file_id or photo.file_unique_id in {f.file_unique_id for f in document.files}
+    assert len(document.files) == rows["imported_files"] == 1
     edited = next(n for w in document.weeks for n in w.notes if n.edited_at is not None)
     assert (edited.original_text, edited.text) == ("a note I will edit", "a note I edited")
     assert document.user.timezone == "Asia/Seoul"
@@ -323,12 +326,19 @@ async def test_a_valid_minimal_file_imports(bot: Bot) -> None:
     assert stored.onboarded
 
 
-async def test_files_over_five_megabytes_are_refused(bot: Bot) -> None:
+async def test_files_over_twenty_megabytes_are_refused_before_downloading(bot: Bot) -> None:
     user = bot.user()
-    reply = await send_export(user, b" " * (5 * 1024 * 1024 + 1))
+    reply = await send_export(user, b" " * (20 * 1024 * 1024 + 1))
+    assert "too big" in reply
+    assert "20 MB" in reply
+    assert not [c for c in bot.api.calls if c.method == "download"]
+
+
+async def test_an_export_over_five_megabytes_is_refused(bot: Bot) -> None:
+    user = bot.user()
+    reply = await send_export(user, b'{"schema_version": 2' + b" " * (5 * 1024 * 1024) + b"}")
     assert "too big" in reply
     assert "5 MB" in reply
-    assert not [c for c in bot.api.calls if c.method == "download"]
 
 
 async def test_other_documents_get_the_unsupported_reply(bot: Bot) -> None:
