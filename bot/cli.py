@@ -249,6 +249,8 @@ async def _import_journal(engine: Any, args: argparse.Namespace, raw: bytes) -> 
         chat_id=chat_id,
         zone=zone,
         now=SystemClock().now(),
+        # A running bot writes to the same file: leave it the lock between batches.
+        between_batches=lambda: asyncio.sleep(0.05),
     )
     lines = [
         f"imported {len(parsed.entries)} {parsed.format} entries for user {args.user_id}: "

@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from bench import draft_compile, memory, pipeline, recap_scaling, run_all, scheduler_tick, startup
+from bench import (
+    draft_compile,
+    import_journal,
+    memory,
+    pipeline,
+    recap_scaling,
+    run_all,
+    scheduler_tick,
+    startup,
+)
 from bench.common import Report, Stats, Table
 from bench.report import END, START, render, replace_section
 
@@ -177,3 +186,10 @@ def test_startup_measures_the_bot_and_the_echo_bot(tmp_path: Path) -> None:
         assert report.data[who]["startup_s"] > 0
         assert report.data[who]["rss_mib"] > 10
     assert set(report.data["ratio"]) == {"startup_s", "rss_mib"}
+
+
+def test_import_journal_stores_every_entry_in_short_transactions(tmp_path: Path) -> None:
+    report = import_journal.main(["--quick", "--json", str(tmp_path / "import.json")])
+    assert report.data["rows"] == report.data["entries"] == 600
+    assert report.data["batches"] == 3
+    assert report.data["other_writes"] >= 1

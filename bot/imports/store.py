@@ -60,7 +60,8 @@ def _rows(entry: ImportedEntry, user_id: int, chat_id: int, zone: str) -> list[d
         "file_id": None,
         "duration": None,
         "starred": entry.starred,
-        "tags": list(entry.tags) or None,
+        # A mood's label is kept as a tag ("mood:rad"): a renamed mood has no energy, only words.
+        "tags": [*entry.tags, *([f"mood:{entry.mood}"] if entry.mood else [])] or None,
         "energy": entry.energy,
     }
     text = entry.text or None

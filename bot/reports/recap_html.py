@@ -100,6 +100,8 @@ def _note(tr: Translator, note: Note) -> str:
     parts = []
     if note.kind is MessageKind.PHOTO:
         parts.append("📷")
+    if note.starred:  # a ⭐ note brought in from another journal
+        parts.append("⭐")
     if note.text:
         parts.append(tr("report.recap.text", text=note.text))
     if note.kind is MessageKind.VOICE:

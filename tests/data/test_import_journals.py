@@ -105,7 +105,9 @@ async def test_stars_tags_photos_and_moods_are_kept_and_feed_the_draft(
         files = await session.scalar(select(func.count()).select_from(ImportedFile))
     assert files == 1
     launch = next(e for e in stored if e.text == "Launch\nShipped the app 🚀")
-    assert (launch.energy, launch.tags) == (5, ["work", "friends"])
+    assert (launch.energy, launch.tags) == (5, ["work", "friends", "mood:rad"])
+    renamed = next(e for e in stored if e.text == "Clocks jumped")
+    assert (renamed.energy, renamed.tags) == (None, ["mood:sleepy-ish"])  # kept as words
 
     out_file = env / "draft.md"
     code, _, err = await run(
@@ -173,19 +175,68 @@ async def test_a_journal_sent_to_the_bot_is_previewed_then_imported_once(bot: Bo
         assert archive.read(photos[0]).startswith(b"\xff\xd8")
 
 
-async def test_cancel_and_hostile_files_store_nothing(bot: Bot) -> None:
+@pytest.mark.parametrize(
+    ("name", "entries"),
+    [("dayone.zip", 5), ("jrnl.json", 4), ("daylio.csv", 5), ("markdown.zip", 4)],
+)
+async def test_every_format_goes_through_the_bot(bot: Bot, name: str, entries: int) -> None:
+    await _user(bot)
+    user = bot.user(1001)
+    await user.send_document((FIXTURES / name).read_bytes(), name)
+    assert f": {entries} entries, " in user.last_text()
+    await user.tap("📥 Import")
+    assert len(await notes(bot)) >= entries
+    assert "Imported" in user.last_text()
+
+
+async def test_the_preview_speaks_korean_and_cancel_stores_nothing(bot: Bot) -> None:
+    bot.clock.set(dtm.datetime(2025, 12, 1, 3, 0, tzinfo=dtm.UTC))
+    user = bot.user(1001, language_code="ko")
+    await onboard(user, zone="서울", day="일요일", hour="19:00")
+    await user.send_document((FIXTURES / "jrnl.json").read_bytes(), "jrnl.json")
+    assert "jrnl: 항목 4개, 2025년 12월~2026년 3월, 사진 0장." in user.last_text()
+    await user.tap("취소")
+    assert "아무것도 가져오지 않았어요" in user.last_text()
+    assert await notes(bot) == []
+
+
+def _hostile(kind: str) -> bytes:
     import io
+    import stat
     import zipfile
 
-    await _user(bot)
-    user = bot.user(1001, language_code="ko")
-    await user.send_document((FIXTURES / "jrnl.json").read_bytes(), "jrnl.json")
-    assert "📥 <b>jrnl</b>" in user.last_html() or "jrnl: 항목" in user.last_text()
-    await user.tap(next(b for b in user.buttons() if b != "📥 Import" and "📥" not in b))
-    assert await notes(bot) == []
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as made:
-        made.writestr("../../escape.md", "x")
-    await user.send_document(buffer.getvalue(), "notes.zip")
-    assert "unsafe file name" in user.last_text()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as made:
+        if kind == "traversal":
+            made.writestr("../../escape.md", "x")
+        elif kind == "bomb":
+            made.writestr("2026-03-14.md", "0" * (60 * 1024 * 1024))
+        elif kind == "files":
+            for n in range(10_000):
+                made.writestr(f"notes/{n}.md", "")
+        else:
+            info = zipfile.ZipInfo("2026-03-14.md")
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            made.writestr(info, "/etc/passwd")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("traversal", "unsafe file name"),
+        ("bomb", "ZIP bomb"),
+        ("files", "holds 10,000 files"),
+        ("symlink", "symbolic link"),
+    ],
+)
+async def test_hostile_zips_get_one_clear_reply_and_nothing_is_stored(
+    bot: Bot, kind: str, reason: str
+) -> None:
+    await _user(bot)
+    user = bot.user(1001)
+    await user.send_document(_hostile(kind), "notes.zip")
+    assert reason in user.last_text()
+    assert "Traceback" not in user.last_text()
     assert await notes(bot) == []
+    assert not bot.errors
