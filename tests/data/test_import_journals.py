@@ -175,6 +175,20 @@ async def test_a_journal_sent_to_the_bot_is_previewed_then_imported_once(bot: Bo
         assert archive.read(photos[0]).startswith(b"\xff\xd8")
 
 
+WEEKS = {
+    "dayone.zip": {"2026-W01": 1, "2026-W02": 1, "2026-W10": 2, "2026-W11": 1},
+    "jrnl.json": {"2026-W01": 2, "2026-W10": 2},
+    "daylio.csv": {"2026-W01": 2, "2026-W10": 2, "2026-W11": 1},
+    "markdown.zip": {"2026-W01": 2, "2026-W10": 2},
+}
+SAMPLE = {  # an entry of each fixture, as the recap of March 2026 must show it
+    "dayone.zip": "Landed; the clocks had jumped an hour",
+    "jrnl.json": "After the change",
+    "daylio.csv": "Shipped the app 🚀",
+    "markdown.zip": "Landed in New York.",
+}
+
+
 @pytest.mark.parametrize(
     ("name", "entries"),
     [("dayone.zip", 5), ("jrnl.json", 4), ("daylio.csv", 5), ("markdown.zip", 4)],
@@ -185,8 +199,16 @@ async def test_every_format_goes_through_the_bot(bot: Bot, name: str, entries: i
     await user.send_document((FIXTURES / name).read_bytes(), name)
     assert f": {entries} entries, " in user.last_text()
     await user.tap("📥 Import")
-    assert len(await notes(bot)) >= entries
     assert "Imported" in user.last_text()
+    found: dict[str, int] = {}
+    for entry in await notes(bot):
+        found[entry.week] = found.get(entry.week, 0) + 1
+    assert found == WEEKS[name]
+    bot.clock.set(dtm.datetime(2026, 4, 2, 3, 0, tzinfo=dtm.UTC))
+    before = len(user.bot_messages())
+    await user.send("/recap 2026-03")
+    recap = "\n".join(m.text or "" for m in user.bot_messages()[before:])
+    assert SAMPLE[name] in recap
 
 
 async def test_the_preview_speaks_korean_and_cancel_stores_nothing(bot: Bot) -> None:
