@@ -181,6 +181,26 @@ WEEKS = {
     "daylio.csv": {"2026-W01": 2, "2026-W10": 2, "2026-W11": 1},
     "markdown.zip": {"2026-W01": 2, "2026-W10": 2},
 }
+KEPT = {  # what each fixture's entries carry besides their words, as stored
+    "dayone.zip": {"starred": 1, "tags": {"가족", "baking"}, "photos": 1, "energy": set()},
+    "jrnl.json": {"starred": 1, "tags": {"@새해", "@run"}, "photos": 0, "energy": set()},
+    "daylio.csv": {
+        "starred": 0,
+        "tags": {
+            "family",
+            "work",
+            "friends",
+            "mood:rad",
+            "mood:good",
+            "mood:meh",
+            "mood:awful",
+            "mood:sleepy-ish",
+        },
+        "photos": 0,
+        "energy": {1, 3, 4, 5},
+    },
+    "markdown.zip": {"starred": 0, "tags": {"new-year", "새해"}, "photos": 0, "energy": set()},
+}
 SAMPLE = {  # an entry of each fixture, as the recap of March 2026 must show it
     "dayone.zip": "Landed; the clocks had jumped an hour",
     "jrnl.json": "After the change",
@@ -200,10 +220,22 @@ async def test_every_format_goes_through_the_bot(bot: Bot, name: str, entries: i
     assert f": {entries} entries, " in user.last_text()
     await user.tap("📥 Import")
     assert "Imported" in user.last_text()
+    stored = await notes(bot)
     found: dict[str, int] = {}
-    for entry in await notes(bot):
+    for entry in stored:
         found[entry.week] = found.get(entry.week, 0) + 1
     assert found == WEEKS[name]
+    kept = KEPT[name]
+    assert sum(e.starred for e in stored) == kept["starred"]
+    assert {t for e in stored for t in e.tags or ()} == kept["tags"]
+    assert sum(e.kind == "photo" for e in stored) == kept["photos"]
+    assert {e.energy for e in stored if e.energy is not None} == kept["energy"]
+    bot.clock.set(dtm.datetime(2026, 12, 31, 12, 0, tzinfo=dtm.UTC))
+    await user.send("/draft 2026")
+    [(_, content)] = bot.api.calls_to("sendDocument")[-1].files.values()
+    appendix = content.decode().split("## The year, week by week")[1]
+    assert SAMPLE[name] in appendix
+    assert appendix.count("⭐") == kept["starred"]
     bot.clock.set(dtm.datetime(2026, 4, 2, 3, 0, tzinfo=dtm.UTC))
     before = len(user.bot_messages())
     await user.send("/recap 2026-03")
