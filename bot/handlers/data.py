@@ -98,6 +98,8 @@ async def _delete_everything(turn: Turn) -> None:
     if query is not None:  # its answer went with the rest of the chat's outbox
         turn.out.answer_callback(query.id)
     turn.edit_or_reply(text)
+    # Once this commits, the write-ahead log's older copies of their words go as well.
+    turn.out.task("shred")
     log.info("user_deleted", extra={"user": user_id})
 
 

@@ -29,6 +29,7 @@ TASKS = {
     "export": "bot.tasks.data:run_export",
     "import": "bot.tasks.data:run_import",
     "import_journal": "bot.tasks.data:run_import_journal",
+    "shred": "bot.tasks.shred:run",
 }
 
 

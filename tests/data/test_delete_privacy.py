@@ -136,6 +136,7 @@ async def test_delete_in_korean(bot: Bot) -> None:
                 "Nothing is shared",
                 "/export",
                 "/delete",
+                "backups the operator made before",
             ],
         ),
         (
@@ -149,6 +150,7 @@ async def test_delete_in_korean(bot: Bot) -> None:
                 "공유하지 않고",
                 "/export",
                 "/delete",
+                "그전에 만든 백업",
             ],
         ),
     ],
@@ -189,3 +191,74 @@ async def test_delete_leaves_nothing_of_the_chat_in_the_pipeline(bot: Bot) -> No
         )
     assert (inbox, outbox) == (0, 0)
     assert "Everything I kept about you is gone" in user.last_text()
+
+
+def _database_bytes(database_url: str) -> bytes:
+    """The database file and its write-ahead log, as they are on disk now."""
+    from bot.storage.engine import sqlite_path
+
+    path = sqlite_path(database_url)
+    assert path is not None
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def _traces(data: bytes, words: str) -> list[str]:
+    """Where ``words`` show in ``data``: as UTF-8, or JSON-escaped as in a stored update."""
+    import json
+
+    forms = {"utf-8": words.encode(), "json": json.dumps(words).strip('"').encode()}
+    return [name for name, form in forms.items() if form in data]
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "Zebra orchids on the balcony 7741"), ("ko", "베란다의 얼룩말 난초 7741")],
+)
+async def test_deleted_words_are_in_no_database_file(
+    bot: Bot, database_url: str, language: str, words: str
+) -> None:
+    """After /delete neither the database file nor its -wal holds the user's words: the rows
+    are overwritten (secure_delete) and the log is checkpointed and truncated."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's files only; PostgreSQL's dead rows are vacuum's business")
+    other = await _other_user(bot)
+    user = await seed_user(bot, language=language)
+    await user.send(words)
+    await user.send(f"{words}, again")
+    assert _traces(_database_bytes(database_url), words), "the note was stored"
+
+    await user.send("/delete")
+    await user.tap(user.buttons()[0])
+
+    assert _traces(_database_bytes(database_url), words) == []
+    assert "utf-8" in _traces(_database_bytes(database_url), "Bea's own note")  # hers stay
+    await other.send("Bea writes on")  # the bot keeps working on the truncated log
+    assert (await rows_by_table(bot, 1002))["entries"] == 2
+
+
+async def test_a_reader_on_an_older_snapshot_makes_the_shredding_wait(
+    bot: Bot, database_url: str
+) -> None:
+    """A checkpoint held up by a reader (a draft being compiled) fails as transient, so the
+    sender runs it again later; once the reader is done, the log is emptied."""
+    from sqlalchemy import text
+
+    from bot.storage.engine import sqlite_path
+    from bot.storage.errors import StillBusy, is_transient
+    from bot.tasks.shred import truncate_wal
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write-ahead log only")
+    user = await seed_user(bot)
+    path = sqlite_path(database_url)
+    assert path is not None
+    wal = path.with_name(path.name + "-wal")
+    async with bot.services.engine.connect() as reader:
+        await reader.execute(text("SELECT count(*) FROM entries"))  # it holds a snapshot
+        await user.send("written while the reader reads")
+        with pytest.raises(StillBusy) as busy:
+            await truncate_wal(bot.services)
+        assert is_transient(busy.value)
+    await truncate_wal(bot.services)
+    assert wal.stat().st_size == 0
