@@ -15,6 +15,7 @@ from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.handlers.turn import Turn, private_turn
 from bot.i18n import Safe
+from bot.pipeline.outgoing import SERVICE_CHAT, Outgoing
 from bot.storage import inbox, outbox, users
 from bot.storage.models import Answer, Entry, Goal, Review
 
@@ -99,7 +100,7 @@ async def _delete_everything(turn: Turn) -> None:
         turn.out.answer_callback(query.id)
     turn.edit_or_reply(text)
     # Once this commits, the write-ahead log's older copies of their words go as well.
-    turn.out.task("shred")
+    Outgoing(turn.session, SERVICE_CHAT, turn.now).task("shred")
     log.info("user_deleted", extra={"user": user_id})
 
 

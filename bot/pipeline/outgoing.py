@@ -30,6 +30,9 @@ Target = int | Ref
 
 TASK = "task"
 KEEP = "keep"
+SERVICE_CHAT = 0
+"""The queue of the bot's own upkeep tasks. Telegram never uses chat id 0, so these rows
+wait behind no user's messages and are not dropped with a chat that blocked the bot."""
 
 
 def target_json(target: Target) -> dict[str, int]:

@@ -3,7 +3,9 @@
 The deleting transaction already overwrote the rows' bytes in the database pages: every
 SQLite connection sets ``PRAGMA secure_delete``. Until a checkpoint, though, SQLite's
 write-ahead log (the ``-wal`` file beside the database) still holds earlier versions of those
-pages, words included. This task runs once that transaction has committed. It copies the log
+pages, words included. This task runs once that transaction has committed, from the bot's own
+queue (:data:`~bot.pipeline.outgoing.SERVICE_CHAT`), so neither the user's pending messages nor
+their blocking the bot hold it back. It copies the log
 into the database and truncates the log to zero bytes (``wal_checkpoint(TRUNCATE)``), while
 holding the process's write lock so the bot's own writers wait for it.
 

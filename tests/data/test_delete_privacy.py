@@ -237,6 +237,23 @@ async def test_deleted_words_are_in_no_database_file(
     assert (await rows_by_table(bot, 1002))["entries"] == 2
 
 
+async def test_words_are_shredded_even_when_the_user_blocks_the_bot_at_once(
+    bot: Bot, database_url: str
+) -> None:
+    """Shredding is the bot's upkeep, not a message to the chat: when Telegram answers 403
+    (the chat's pending messages are dropped), the log is emptied all the same."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's files only")
+    words = "Blocked right after deleting 5521"
+    user = await seed_user(bot)
+    await user.send(words)
+    await user.send("/delete")
+    bot.api.block(user.chat_id)  # gone before the confirmation's answer can reach them
+    await user.tap(CONFIRM)
+    assert await stored_user(bot, 1001) is None
+    assert _traces(_database_bytes(database_url), words) == []
+
+
 async def test_a_reader_on_an_older_snapshot_makes_the_shredding_wait(
     bot: Bot, database_url: str
 ) -> None:
