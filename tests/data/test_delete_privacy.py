@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import Bot
@@ -193,13 +195,18 @@ async def test_delete_leaves_nothing_of_the_chat_in_the_pipeline(bot: Bot) -> No
     assert "Everything I kept about you is gone" in user.last_text()
 
 
-def _database_bytes(database_url: str) -> bytes:
-    """The database file and its write-ahead log, as they are on disk now."""
+def _database_files(database_url: str) -> tuple[Path, Path]:
+    """The SQLite database file and its write-ahead log."""
     from bot.storage.engine import sqlite_path
 
     path = sqlite_path(database_url)
     assert path is not None
-    wal = path.with_name(path.name + "-wal")
+    return path, path.with_name(path.name + "-wal")
+
+
+def _database_bytes(database_url: str) -> bytes:
+    """The database file and its write-ahead log, as they are on disk now."""
+    path, wal = _database_files(database_url)
     return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
@@ -261,16 +268,13 @@ async def test_a_reader_on_an_older_snapshot_makes_the_shredding_wait(
     sender runs it again later; once the reader is done, the log is emptied."""
     from sqlalchemy import text
 
-    from bot.storage.engine import sqlite_path
     from bot.storage.errors import StillBusy, is_transient
     from bot.tasks.shred import truncate_wal
 
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's write-ahead log only")
     user = await seed_user(bot)
-    path = sqlite_path(database_url)
-    assert path is not None
-    wal = path.with_name(path.name + "-wal")
+    _, wal = _database_files(database_url)
     async with bot.services.engine.connect() as reader:
         await reader.execute(text("SELECT count(*) FROM entries"))  # it holds a snapshot
         await user.send("written while the reader reads")
