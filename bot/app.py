@@ -12,6 +12,8 @@ from telegram.request import BaseRequest
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BotApp, BotContext
+from bot.crypto.sealing import attach
+from bot.crypto.vault import KeyConfig, Vault
 from bot.handlers.registry import register_handlers
 from bot.jobs import weekly
 from bot.pipeline.runtime import PIPELINE_KEY, Pipeline
@@ -50,7 +52,9 @@ def build_application(
         builder = builder.read_timeout(SEND_TIMEOUT).write_timeout(SEND_TIMEOUT)
     app: BotApp = builder.build()
     engine = create_engine(settings.database_url)
-    services = Services(settings, clock, engine, session_factory(engine))
+    vault = Vault(KeyConfig.from_settings(settings, settings.database_url))
+    attach(engine, vault)
+    services = Services(settings, clock, engine, session_factory(engine), vault)
     app.bot_data[SERVICES_KEY] = services
     app.bot_data[PIPELINE_KEY] = Pipeline(app.bot, services, app.process_update)
     register_handlers(app)
@@ -64,6 +68,7 @@ async def _post_init(app: BotApp) -> None:
     does not wait for three ``setMyCommands`` round trips before it reads updates.
     """
     services: Services = app.bot_data[SERVICES_KEY]
+    await services.vault.open(services.clock.now())  # a missing or wrong key stops us here
     await upgrade(services.engine)
     schedule_jobs(app, services.settings.scheduler_interval_seconds)
     log.info("started", extra={"bot": app.bot.username})
@@ -91,3 +96,4 @@ async def _post_shutdown(app: BotApp) -> None:
     except Exception as exc:  # the database may be the reason we stop
         log.warning("sender_lease_release_failed", extra={"reason": type(exc).__name__})
     await services.engine.dispose()
+    await services.vault.close()

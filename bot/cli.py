@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import DEFAULT_DATABASE_URL, Settings, check_database_url
+from bot.config import DEFAULT_DATABASE_URL, KeySettings, Settings, check_database_url
+from bot.crypto.master import KeyProblem
 from bot.log import configure_logging, startup_failed
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ log = logging.getLogger("bot")
 
 EXIT_CONFIG = 2
 EXIT_RUNTIME = 1
-DATA_COMMANDS = ("export", "import", "draft")  # need only the database, not Telegram
+DATA_COMMANDS = ("export", "import", "draft", "keys")  # need only the database, not Telegram
 OPS_COMMANDS = ("health", "status")  # likewise: they read what the running bot recorded
 
 
@@ -43,7 +44,7 @@ class CliError(Exception):
     """A failure to report as one line."""
 
 
-class DataSettings(BaseSettings):
+class DataSettings(KeySettings):
     """What the data commands read from the environment / ``.env``: the database only."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -112,6 +113,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations")
+    keys = commands.add_parser("keys", help="encryption keys (README: Encryption at rest)")
+    keys.add_argument(
+        "action",
+        choices=["check", "rotate"],
+        help="check: the master key opens every data key; rotate: re-wrap them under a new one",
+    )
+    keys.add_argument(
+        "--new-key-file",
+        type=Path,
+        help="rotate: the new master key (made, mode 0600, if the file does not exist)",
+    )
 
     export = commands.add_parser(
         "export", help="write everything stored about a user to a file (see docs/EXPORT.md)"
@@ -148,12 +160,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _db_upgrade(settings: Settings) -> None:
+    from bot.clock import SystemClock
+    from bot.crypto.vault import vault_for
     from bot.storage.engine import create_engine
     from bot.storage.migrate import upgrade
 
     engine = create_engine(settings.database_url)
     try:
-        await upgrade(engine)
+        async with vault_for(settings, settings.database_url, engine, SystemClock().now()):
+            await upgrade(engine)
     finally:
         await engine.dispose()
 
@@ -161,28 +176,64 @@ async def _db_upgrade(settings: Settings) -> None:
 Output = tuple[str, bytes | None]  # what to print, and the file to write (if any)
 
 
-async def _data_command(args: argparse.Namespace, database_url: str, raw: bytes | None) -> Output:
+async def _data_command(
+    args: argparse.Namespace, settings: DataSettings, raw: bytes | None
+) -> Output:
     """Run ``export``, ``import`` (of ``raw``) or ``draft`` against the database."""
-    from bot.storage.engine import create_engine, session_factory, sqlite_path
-    from bot.storage.migrate import upgrade
+    from bot.clock import SystemClock
+    from bot.crypto.vault import vault_for
+    from bot.storage.engine import create_engine, sqlite_path
 
+    database_url = settings.database_url
     path = sqlite_path(database_url)
     if raw is None and path is not None and not path.exists():
         raise CliError(f"no database at {path}; check DATABASE_URL")
     engine = create_engine(database_url)
     try:
-        if raw is not None:
-            await upgrade(engine)  # importing into a brand-new database is fine
-        if raw is not None and args.format != "export":
-            return await _import_journal(engine, args, raw), None
-        async with session_factory(engine)() as session, session.begin():
-            if raw is not None:
-                return await _import(session, raw, args.file), None
-            if args.command == "export":
-                return await _export(session, args.user_id, args.out, args.format)
-            return await _draft(session, args.user_id, args.year, args.out, args.all)
+        async with vault_for(settings, database_url, engine, SystemClock().now()) as vault:
+            if args.command == "keys":
+                return await _keys(args, vault, engine)
+            return await _on_data(args, engine, raw)
     finally:
         await engine.dispose()
+
+
+async def _keys(args: argparse.Namespace, vault: Any, engine: Any) -> Output:
+    from bot.crypto import admin
+    from bot.storage.migrate import upgrade
+
+    await upgrade(engine)  # users get their key_id column (and keys) before they are counted
+    if args.action == "check":
+        report = await admin.check(vault, engine)
+        return (
+            f"{vault.master.source} opens all {report.keys} data keys; "
+            f"each of the {report.users} users has one"
+        ), None
+    if args.new_key_file is None:
+        raise CliError("keys rotate needs --new-key-file PATH (made if it does not exist)")
+    count = await admin.rotate(vault, admin.new_master(args.new_key_file))
+    return (
+        f"re-wrapped {count} data keys under the key in {args.new_key_file}; set "
+        f"ENCRYPTION_KEY_FILE={args.new_key_file} before the next start (the old key no "
+        "longer opens them)"
+    ), None
+
+
+async def _on_data(args: argparse.Namespace, engine: Any, raw: bytes | None) -> Output:
+    """``export``, ``import`` or ``draft`` on an engine whose vault is open."""
+    from bot.storage.engine import session_factory
+    from bot.storage.migrate import upgrade
+
+    if raw is not None:
+        await upgrade(engine)  # importing into a brand-new database is fine
+    if raw is not None and args.format != "export":
+        return await _import_journal(engine, args, raw), None
+    async with session_factory(engine)() as session, session.begin():
+        if raw is not None:
+            return await _import(session, raw, args.file), None
+        if args.command == "export":
+            return await _export(session, args.user_id, args.out, args.format)
+        return await _draft(session, args.user_id, args.year, args.out, args.all)
 
 
 async def _stored_user(session: AsyncSession, user_id: int) -> User:
@@ -298,7 +349,7 @@ def _data(args: argparse.Namespace) -> None:
     settings = load_data_settings()
     configure_logging(settings.log_level, [])
     raw = _read(args.file) if args.command == "import" else None
-    message, content = asyncio.run(_data_command(args, settings.database_url, raw))
+    message, content = asyncio.run(_data_command(args, settings, raw))
     if content is not None:
         _write(args.out, content)
     print(message)
@@ -372,7 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             _on_database(settings.database_url, _check_database(settings))
             _run(settings)
-    except CliError as exc:
+    except (CliError, KeyProblem) as exc:
         print(f"review-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except Exception as exc:
@@ -390,7 +441,7 @@ def _on_database(url: str, work: Coroutine[Any, Any, None]) -> None:
 
     try:
         asyncio.run(work)
-    except (DatabaseError, DBAPIError):
+    except (DatabaseError, DBAPIError, KeyProblem):
         raise  # these already say it is the database (see describe)
     except OSError as exc:  # refused, unknown host, timed out (asyncpg raises these as they are)
         reason = exc.strerror or str(exc) or "failed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,7 +17,33 @@ TOKEN_PATTERN = r"^\d{3,12}:[A-Za-z0-9_-]{30,64}$"
 PLACEHOLDER_TOKEN_PARTS = ("replace-with", "your-token")
 
 
-class Settings(BaseSettings):
+class KeySettings(BaseSettings):
+    """Where the master key and the keyring are (see :mod:`bot.crypto`); every command that
+    opens the database reads these."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    encryption_key: SecretStr | None = None
+    encryption_key_file: Path | None = None
+    keyring_url: str = ""
+
+    @field_validator("encryption_key", mode="before")
+    @classmethod
+    def _empty_key_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("encryption_key_file", mode="before")
+    @classmethod
+    def _empty_file_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("keyring_url")
+    @classmethod
+    def _usable_keyring_url(cls, value: str) -> str:
+        return check_database_url(value) if value.strip() else ""
+
+
+class Settings(KeySettings):
     """Everything the bot can be configured with; see ``.env.example`` for each variable."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")

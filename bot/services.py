@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.crypto.vault import Vault
 from bot.storage.engine import is_sqlite, writer_session_factory
 
 SERVICES_KEY = "services"
@@ -45,6 +46,7 @@ class Services:
     clock: Clock
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    vault: Vault  # data keys: sealing every word (bot.crypto), destroying them on /delete
     write_lock: asyncio.Lock | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:

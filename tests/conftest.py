@@ -11,6 +11,7 @@ import asyncio
 import datetime as dtm
 import logging
 import os
+import tempfile
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Iterator
@@ -35,6 +36,8 @@ from tests.fakes.telegram_api import FakeBotAPI
 from tests.fakes.users import ChatType, FakeUser
 
 TOKEN = "123456789:AAE-fake-token-for-tests-only-0123456789"
+# The master key every test bot uses unless a test says otherwise (base64 of 32 bytes).
+ENCRYPTION_KEY = "dGVzdHMtb25seS1tYXN0ZXIta2V5LTMyLWJ5dGVzISE="
 START = dtm.datetime(2026, 11, 18, 9, 0, tzinfo=dtm.UTC)  # a Wednesday
 
 
@@ -85,11 +88,22 @@ async def database_url(tmp_path: Path) -> AsyncIterator[str]:
         await admin.dispose()
 
 
+def test_keyring_url(database_url: str) -> str:
+    """The keyring's default for SQLite (a file beside the database); for a PostgreSQL test
+    database a SQLite file named after it, so each test needs no second database."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return ""
+    return f"sqlite+aiosqlite:///{Path(tempfile.gettempdir()) / f'{url.database}.keyring.sqlite3'}"
+
+
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "telegram_bot_token": TOKEN,
         "database_url": database_url,
         "default_timezone": "UTC",
+        "encryption_key": ENCRYPTION_KEY,
+        "keyring_url": test_keyring_url(database_url),
         "_env_file": None,
     }
     values.update(overrides)

@@ -87,7 +87,7 @@ async def on_data_button(turn: Turn) -> None:
 async def _delete_everything(turn: Turn) -> None:
     """Erase the user; ON DELETE CASCADE takes every other row about them along."""
     text = turn.tr("data.delete.done")  # in their language, before the settings are gone
-    user_id, chat_id = turn.user.id, turn.user.chat_id
+    user_id, chat_id, key_id = turn.user.id, turn.user.chat_id, turn.user.key_id
     await users.delete_user(turn.session, user_id)
     # The pipeline's own copies go too: stored updates and queued or sent messages.
     await inbox.forget_chat(turn.session, chat_id)
@@ -99,8 +99,9 @@ async def _delete_everything(turn: Turn) -> None:
     if query is not None:  # its answer went with the rest of the chat's outbox
         turn.out.answer_callback(query.id)
     turn.edit_or_reply(text)
-    # Once this commits, the write-ahead log's older copies of their words go as well.
-    Outgoing(turn.session, SERVICE_CHAT, turn.now).task("shred")
+    # Once this commits, their data key is destroyed (crypto-shredding: every sealed copy of
+    # their words, in backups too, becomes unreadable) and the write-ahead log is emptied.
+    Outgoing(turn.session, SERVICE_CHAT, turn.now).task("shred", key_id=key_id)
     log.info("user_deleted", extra={"user": user_id})
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.crypto.sealing import sealed_values
 from bot.domain.journal import MessageKind
 from bot.imports.base import ImportedEntry, Parsed
 from bot.storage.models import Entry, ImportedFile
@@ -117,7 +118,7 @@ async def store(
                 for row in rows:
                     result = await session.execute(
                         insert_for(session, Entry.__table__)
-                        .values(**row)
+                        .values(**await sealed_values(session, Entry, row))
                         .on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
                     )
                     added = bool(result.rowcount)  # type: ignore[attr-defined]
@@ -130,11 +131,17 @@ async def store(
                     result = await session.execute(
                         insert_for(session, ImportedFile.__table__)
                         .values(
-                            user_id=user_id,
-                            file_unique_id=photo_id(photo.content),
-                            kind=photo.kind[:16],
-                            content=photo.content,
-                            created_at=now,
+                            **await sealed_values(
+                                session,
+                                ImportedFile,
+                                {
+                                    "user_id": user_id,
+                                    "file_unique_id": photo_id(photo.content),
+                                    "kind": photo.kind[:16],
+                                    "content": photo.content,
+                                    "created_at": now,
+                                },
+                            )
                         )
                         .on_conflict_do_nothing(index_elements=["user_id", "file_unique_id"])
                     )

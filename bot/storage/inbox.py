@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.crypto.sealing import sealed_values
 from bot.storage.models import InboxUpdate, ServiceState
 from bot.storage.upsert import insert_for
 
@@ -36,13 +37,17 @@ async def store(
     if not rows:
         return
     values = [
-        {
-            "update_id": update_id,
-            "chat_key": chat_key,
-            "payload": payload,
-            "received_at": now,
-            "attempts": 0,
-        }
+        await sealed_values(  # the update's words, sealed with the service key
+            session,
+            InboxUpdate,
+            {
+                "update_id": update_id,
+                "chat_key": chat_key,
+                "payload": payload,
+                "received_at": now,
+                "attempts": 0,
+            },
+        )
         for update_id, chat_key, payload in rows
     ]
     statement = insert_for(session, InboxUpdate).on_conflict_do_nothing(

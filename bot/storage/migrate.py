@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-HEAD = "0005"
+HEAD = "0006"
 """The newest revision in ``bot/migrations/versions`` (a test keeps the two in step)."""
 
 
@@ -35,8 +35,11 @@ def alembic_config(url: str | None = None) -> Config:
 def _upgrade(connection: Connection, revision: str) -> None:
     from alembic import command
 
+    from bot.crypto.sealing import vault_or_none
+
     config = alembic_config()
     config.attributes["connection"] = connection
+    config.attributes["vault"] = vault_or_none(connection)  # 0006 seals what was plain
     command.upgrade(config, revision)
 
 
@@ -58,3 +61,8 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         return
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)
+    if engine.dialect.name == "sqlite":
+        # Plain words the upgrade sealed may still sit in the write-ahead log's older frames.
+        async with engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -80,7 +80,9 @@ class User(Base):
     next_draft_at: Mapped[dtm.datetime | None] = mapped_column(index=True)  # December draft day
     # Conversation pointer that survives restarts: what the next plain message means.
     state: Mapped[str | None] = mapped_column(String(32))
-    state_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    state_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # sealed
+    # The id of the user's data key in the keyring (bot.crypto): what seals their words.
+    key_id: Mapped[str | None] = mapped_column(String(32))
     last_seen_at: Mapped[dtm.datetime | None]  # the user's latest message or tap
     created_at: Mapped[dtm.datetime]
     updated_at: Mapped[dtm.datetime]
@@ -309,3 +311,8 @@ class ServiceState(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[dtm.datetime]
+
+
+# Sealing is part of the models: importing them registers the events that encrypt and decrypt
+# every column a user wrote (bot.crypto.sealing lists them).
+import bot.crypto.sealing  # noqa: E402, F401

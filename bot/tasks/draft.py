@@ -136,12 +136,8 @@ async def send_draft(ctx: TaskContext, user: User, draft: Draft) -> None:
 
 async def imported_files(session: AsyncSession, user_id: int) -> dict[str, bytes]:
     """The user's photos that came with imported journal entries, by file_unique_id."""
-    rows = await session.execute(
-        select(ImportedFile.file_unique_id, ImportedFile.content).where(
-            ImportedFile.user_id == user_id
-        )
-    )
-    return {str(row[0]): bytes(row[1]) for row in rows.all()}
+    rows = await session.scalars(select(ImportedFile).where(ImportedFile.user_id == user_id))
+    return {row.file_unique_id: bytes(row.content) for row in rows}
 
 
 async def _user_and_journal(ctx: TaskContext) -> tuple[User, Journal] | None:

@@ -1,4 +1,9 @@
-"""The ``shred`` task: after /delete, no readable copy of the user's words stays in the files.
+"""The ``shred`` task: after /delete, no readable copy of the user's words stays anywhere.
+
+First it destroys the user's data key in the keyring (:mod:`bot.crypto`): every sealed copy
+of their words (in the write-ahead log, in free pages, in backups of the database taken
+before) can then no longer be opened. The key is destroyed only once the deleting transaction
+has committed, so a failed deletion never leaves rows that nobody can read.
 
 The deleting transaction already overwrote the rows' bytes in the database pages: every
 SQLite connection sets ``PRAGMA secure_delete``. Until a checkpoint, though, SQLite's
@@ -14,8 +19,7 @@ checkpoint stop short. The task then fails as transient, and the sender runs it 
 little later.
 
 PostgreSQL keeps dead rows until vacuum reclaims them. That is the operator's server to run,
-so the task does nothing there. Backups taken before the deletion keep everything; README
-says so.
+so the checkpoint does nothing there; the rows are sealed with the destroyed key anyway.
 """
 
 from __future__ import annotations
@@ -34,7 +38,10 @@ WAIT_FOR_READERS_MS = 200  # the write lock is held meanwhile: others' writes wa
 
 
 async def run(ctx: TaskContext, payload: dict[str, Any]) -> None:
-    """Truncate the write-ahead log, so deleted words survive in no database file."""
+    """Destroy the deleted user's data key, then truncate the write-ahead log."""
+    key_id = payload.get("key_id")
+    if isinstance(key_id, str) and key_id and await ctx.services.vault.destroy(key_id):
+        log.info("data_key_destroyed")
     await truncate_wal(ctx.services)
 
 

@@ -1,0 +1,33 @@
+"""every word a user wrote sealed with their own data key (bot.crypto)
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-02 05:00:00
+
+"""
+
+import datetime as dtm
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import context, op
+
+revision: str = "0006"
+down_revision: str | Sequence[str] | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Give users a data key, then seal what they wrote before (see bot.crypto.backfill)."""
+    from bot.crypto.backfill import seal_plain_rows
+
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("key_id", sa.String(length=32), nullable=True))
+    vault = context.config.attributes.get("vault")
+    seal_plain_rows(op.get_bind(), vault, dtm.datetime.now(dtm.UTC))
+
+
+def downgrade() -> None:
+    """Sealed words stay sealed: downgrading past encryption would need them in plain text."""
+    raise NotImplementedError("encryption cannot be downgraded; restore a backup instead")
