@@ -88,7 +88,7 @@ async def database_url(tmp_path: Path) -> AsyncIterator[str]:
         await admin.dispose()
 
 
-def test_keyring_url(database_url: str) -> str:
+def keyring_url_for(database_url: str) -> str:
     """The keyring's default for SQLite (a file beside the database); for a PostgreSQL test
     database a SQLite file named after it, so each test needs no second database."""
     url = make_url(database_url)
@@ -103,7 +103,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "default_timezone": "UTC",
         "encryption_key": ENCRYPTION_KEY,
-        "keyring_url": test_keyring_url(database_url),
+        "keyring_url": keyring_url_for(database_url),
         "_env_file": None,
     }
     values.update(overrides)

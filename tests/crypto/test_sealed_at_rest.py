@@ -9,7 +9,6 @@ import os
 import sqlite3
 import subprocess
 from contextlib import closing
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -71,8 +70,10 @@ def pg_dump(database_url: str) -> bytes:
     url = make_url(database_url)
     env = {**os.environ, "PGPASSWORD": url.password or ""}
     return subprocess.run(
-        [found[-1], "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432)]
-        + ["-U", url.username or "postgres", "--no-owner", url.database or ""],
+        [
+            *(found[-1], "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432)),
+            *("-U", url.username or "postgres", "--no-owner", url.database or ""),
+        ],
         check=True,
         capture_output=True,
         env=env,
@@ -93,7 +94,7 @@ async def test_no_word_a_user_wrote_is_on_disk(bot: Bot, language: str) -> None:
     for note in NOTES[language]:
         await user.send(note)
     await bot.pipeline.settle()
-    draft, draft_all, archive = await drafts(bot, lang=language)
+    _, draft_all, archive = await drafts(bot, lang=language)
     everything = draft_all + archive
     words = [*SEEDED, *NOTES[language]]
     for phrase in ("Sunset at the river", *NOTES[language]):  # the bot still reads them all

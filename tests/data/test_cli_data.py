@@ -17,7 +17,7 @@ import pytest
 from bot import cli
 from bot.config import Settings
 from bot.reports.draft import compile_draft
-from tests.conftest import Bot
+from tests.conftest import ENCRYPTION_KEY, Bot, keyring_url_for
 from tests.data.seed import drafts, journal_of, seed_user
 
 EXIT_CONFIG = 2
@@ -26,11 +26,14 @@ SETTING_NAMES = {name.upper() for name in Settings.model_fields}
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Path:
-    """No bot settings at all (no token either) except DATABASE_URL; a clean working folder."""
+    """No bot settings at all (no token either) except the database and its encryption key
+    (the keyring is the bot's); a clean working folder."""
     monkeypatch.chdir(tmp_path)
     for name in SETTING_NAMES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ENCRYPTION_KEY", ENCRYPTION_KEY)
+    monkeypatch.setenv("KEYRING_URL", keyring_url_for(database_url))
     monkeypatch.setattr(cli, "configure_logging", lambda level, secrets: None)
     return tmp_path
 

@@ -32,7 +32,7 @@ from typing import IO, Any, TypeVar
 
 from sqlalchemy.engine import make_url
 
-from tests.conftest import ENCRYPTION_KEY, TOKEN, test_keyring_url
+from tests.conftest import ENCRYPTION_KEY, TOKEN, keyring_url_for
 from tests.fakes.http_api import ApiCall, LoopbackBotAPI, is_send_method
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +80,7 @@ class BotProcess:
             PTB_TIMEDELTA="true",
             PYTHONUNBUFFERED="1",
             ENCRYPTION_KEY=ENCRYPTION_KEY,
-            KEYRING_URL=test_keyring_url(database_url),
+            KEYRING_URL=keyring_url_for(database_url),
         )
         self.env.update(extra_env)
         self.process: subprocess.Popen[bytes] | None = None
