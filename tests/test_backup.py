@@ -2,7 +2,8 @@
 
 The bot stores a user's year (tests/data/seed.py) and keeps running while a backup is taken with
 SQLite's online backup (what ``sqlite3 data/weekly-review.sqlite3 ".backup 'file'"`` does). The
-backup is restored the README's way, into a data folder of its own; then ``python -m bot draft``
+backup is restored the README's way, into a data folder of its own, with the keyring (kept
+apart from the database's backups) beside it and the same master key; then ``python -m bot draft``
 run against the live database and against the restored one must write the same drafts, and the
 restored database must pass the migration check every start runs.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TOKEN, Bot
+from tests.conftest import ENCRYPTION_KEY, TOKEN, Bot
 from tests.data.seed import seed_user
 from tests.test_cli import Result, finish, start_bot
 
@@ -51,6 +52,7 @@ def drafts_from_the_cli(folder: Path, database: Path) -> dict[str, Result]:
             name,
             *flags,
             DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+            ENCRYPTION_KEY=ENCRYPTION_KEY,
         )
         for name, flags in (("draft.md", ()), ("draft-all.md", ("--all",)))
     }
@@ -68,6 +70,8 @@ async def test_a_restored_backup_gives_the_same_drafts(bot: Bot, tmp_path: Path)
     restored = tmp_path / "restored" / "data" / "weekly-review.sqlite3"
     restored.parent.mkdir(parents=True)
     restored.write_bytes(backup.read_bytes())  # README: copy the backup into place
+    keyring = live.with_name("weekly-review.keyring.sqlite3")  # kept apart, restored beside it
+    restored.with_name(keyring.name).write_bytes(keyring.read_bytes())
     assert row_counts(restored) == row_counts(live)
 
     for folder, database in ((tmp_path / "live", live), (tmp_path / "restored", restored)):
@@ -88,6 +92,7 @@ async def test_a_restored_backup_gives_the_same_drafts(bot: Bot, tmp_path: Path)
             "upgrade",
             TELEGRAM_BOT_TOKEN=TOKEN,
             DATABASE_URL=f"sqlite+aiosqlite:///{restored}",
+            ENCRYPTION_KEY=ENCRYPTION_KEY,
         )
     )
     assert (upgrade.code, upgrade.stdout.strip()) == (0, "database is up to date"), upgrade.stderr

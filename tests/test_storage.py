@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.crypto.vault import vault_for
 from bot.storage import users
 from bot.storage.engine import DatabaseError, create_engine, session_factory, sqlite_path
 from bot.storage.migrate import HEAD, alembic_config, current_revision, upgrade
@@ -49,14 +50,17 @@ from bot.storage.models import (
     YearEndAnswer,
 )
 from bot.storage.types import UTCDateTime
+from tests.conftest import make_settings
 
 NOW = dtm.datetime(2026, 11, 18, 9, 0, tzinfo=dtm.UTC)
 
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine with an open vault attached, as the bot and its commands have."""
     made = create_engine(database_url)
-    yield made
+    async with vault_for(make_settings(database_url), database_url, made, NOW):
+        yield made
     await made.dispose()
 
 

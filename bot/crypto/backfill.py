@@ -1,4 +1,5 @@
-"""Sealing rows written before encryption existed (migration 0006), and only those.
+"""Sealing rows written before encryption existed (migration 0006), and only those; and
+opening them all again when that migration is undone.
 
 Every user without a data key gets one; then every plain value of every sealed column is
 sealed in place. A value that already opens with its key is left alone, so running this
@@ -85,4 +86,34 @@ def seal_plain_rows(connection: Connection, vault: Vault | None, now: dtm.dateti
                     changed += 1
     if changed or keyless:
         log.info("plain_rows_sealed", extra={"rows": changed, "keys": len(keyless)})
+    return changed
+
+
+def open_sealed_rows(connection: Connection, vault: Vault | None) -> int:
+    """Put every sealed value back in plain text (downgrading past 0006); rows changed."""
+    changed = 0
+    for model, spec in SEALED.items():
+        table = model.__table__
+        assert isinstance(table, Table)
+        (pk,) = table.primary_key.columns
+        names = dict.fromkeys([pk.name, *spec.identity, *spec.columns])
+        columns = [table.c[name] for name in names]
+        sealed = [table.c[name] for name in spec.columns]
+        rows = connection.execute(select(*columns).where(or_(*(c.is_not(None) for c in sealed))))
+        for row in list(rows.mappings()):
+            view = _Values(dict(row))
+            identity = spec.row(view) or str(row[pk.name])
+            values = {}
+            for column, kind in spec.columns.items():
+                value = row[column]
+                if not cipher.is_sealed(value):
+                    continue
+                if vault is None:
+                    raise RuntimeError("opening the stored words needs the encryption key")
+                values[column] = open_(
+                    vault, kind, value, aad(model, column, spec.user(view), identity)
+                )
+            if values:
+                connection.execute(table.update().where(pk == row[pk.name]).values(values))
+                changed += 1
     return changed

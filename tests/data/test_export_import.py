@@ -26,7 +26,7 @@ from bot.domain.journal import (
 from bot.domain.questions import Section
 from bot.domain.weeks import IsoWeek
 from bot.storage import entries, goals
-from bot.storage.models import Answer, Goal
+from bot.storage.models import Answer
 from tests.conftest import Bot
 from tests.data.seed import HEADLINE, drafts, rows_by_table, seed_user
 from tests.fakes import FakeUser
@@ -202,7 +202,8 @@ async def test_import_adds_only_what_is_missing(bot: Bot) -> None:
     user = await seed_user(bot)
     raw = (await export_files(bot, user))[JSON_NAME]
     async with bot.services.transaction() as session:
-        await session.execute(Goal.__table__.delete().where(Goal.text == "Learn to sail"))
+        [sail] = [g for g in await goals.goals_of(session, 1001) if g.text == "Learn to sail"]
+        await session.delete(sail)
     reply = await send_export(user, raw)
     assert "Added: 1 goal" in reply
     async with bot.services.transaction() as session:

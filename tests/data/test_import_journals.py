@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot import cli
 from bot.config import Settings
 from bot.storage.models import Entry, ImportedFile
-from tests.conftest import Bot
+from tests.conftest import ENCRYPTION_KEY, Bot, keyring_url_for
 from tests.helpers import onboard
 
 FIXTURES = Path(__file__).parent / "imports"
@@ -28,6 +28,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> P
     for name in SETTING_NAMES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ENCRYPTION_KEY", ENCRYPTION_KEY)
+    monkeypatch.setenv("KEYRING_URL", keyring_url_for(database_url))
     monkeypatch.setattr(cli, "configure_logging", lambda level, secrets: None)
     return tmp_path
 

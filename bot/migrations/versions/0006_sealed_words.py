@@ -8,6 +8,7 @@ Create Date: 2026-12-02 05:00:00
 
 import datetime as dtm
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import context, op
@@ -24,10 +25,20 @@ def upgrade() -> None:
 
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("key_id", sa.String(length=32), nullable=True))
-    vault = context.config.attributes.get("vault")
-    seal_plain_rows(op.get_bind(), vault, dtm.datetime.now(dtm.UTC))
+    seal_plain_rows(op.get_bind(), _vault(), dtm.datetime.now(dtm.UTC))
 
 
 def downgrade() -> None:
-    """Sealed words stay sealed: downgrading past encryption would need them in plain text."""
-    raise NotImplementedError("encryption cannot be downgraded; restore a backup instead")
+    """Open every sealed value again (the key is needed), then drop the users' key ids."""
+    from bot.crypto.backfill import open_sealed_rows
+
+    open_sealed_rows(op.get_bind(), _vault())
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("key_id")
+
+
+def _vault() -> Any:
+    """The vault the bot passed in, or the one attached to the connection's engine."""
+    from bot.crypto.sealing import vault_or_none
+
+    return context.config.attributes.get("vault") or vault_or_none(op.get_bind())
