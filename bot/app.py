@@ -12,6 +12,7 @@ from telegram.request import BaseRequest
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BotApp, BotContext
+from bot.crypto.admin import quarantine_users_without_keys
 from bot.crypto.sealing import attach
 from bot.crypto.vault import KeyConfig, Vault
 from bot.handlers.registry import register_handlers
@@ -70,6 +71,7 @@ async def _post_init(app: BotApp) -> None:
     services: Services = app.bot_data[SERVICES_KEY]
     await services.vault.open(services.clock.now())  # a missing or wrong key stops us here
     await upgrade(services.engine)
+    await quarantine_users_without_keys(services.vault, services.engine, services.clock.now())
     schedule_jobs(app, services.settings.scheduler_interval_seconds)
     log.info("started", extra={"bot": app.bot.username})
 

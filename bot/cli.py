@@ -161,14 +161,17 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _db_upgrade(settings: Settings) -> None:
     from bot.clock import SystemClock
+    from bot.crypto.admin import quarantine_users_without_keys
     from bot.crypto.vault import vault_for
     from bot.storage.engine import create_engine
     from bot.storage.migrate import upgrade
 
     engine = create_engine(settings.database_url)
     try:
-        async with vault_for(settings, settings.database_url, engine, SystemClock().now()):
+        now = SystemClock().now()
+        async with vault_for(settings, settings.database_url, engine, now) as vault:
             await upgrade(engine)
+            await quarantine_users_without_keys(vault, engine, now)
     finally:
         await engine.dispose()
 

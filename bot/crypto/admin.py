@@ -8,16 +8,20 @@ transaction, without touching the sealed data: stop the bot first, then point
 
 from __future__ import annotations
 
+import datetime as dtm
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.crypto.keyring import WrappedKey
 from bot.crypto.master import KeyProblem, MasterKey, read_key_file, write_new_key_file
 from bot.crypto.vault import Vault
 from bot.storage.models import User
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,52 @@ async def check(vault: Vault, engine: AsyncEngine) -> KeyReport:
     present = {key.key_id for key in stored}
     async with engine.connect() as connection:
         rows = (await connection.execute(select(User.id, User.key_id))).all()
-    for user_id, key_id in rows:
-        if key_id is None or key_id not in present:
-            raise KeyProblem(f"user {user_id}'s data key is missing from the keyring")
+    missing = [str(user_id) for user_id, key_id in rows if key_id not in present]
+    if missing:
+        shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+        raise KeyProblem(
+            f"{len(missing)} users' data keys are missing from the keyring (user {shown}); "
+            "their words cannot be read again"
+        )
     return KeyReport(keys=len(stored), users=len(rows))
+
+
+async def quarantine_users_without_keys(
+    vault: Vault, engine: AsyncEngine, now: dtm.datetime
+) -> int:
+    """Users whose data key the keyring does not hold: no more prompts for them; how many.
+
+    That happens when a backup taken before someone's ``/delete`` is restored: their rows
+    come back, but their key was destroyed, so nothing of theirs can be read again. Their
+    rows are kept (``keys check`` names them, README says how to remove them), but they get
+    no more prompts, recaps or drafts. If the keyring holds none of the users' keys, it is
+    the wrong keyring (``KEYRING_URL``) and nothing starts: :class:`KeyProblem`.
+    """
+    present = await vault.keyring.ids()
+    async with engine.connect() as connection:
+        rows = (await connection.execute(select(User.id, User.key_id, User.blocked))).all()
+    missing = [user_id for user_id, key_id, _ in rows if key_id not in present]
+    if not missing:
+        return 0
+    if len(missing) == len(rows):
+        raise KeyProblem(
+            f"the keyring holds none of the {len(rows)} users' data keys; is KEYRING_URL "
+            "(or the keyring file beside the database) the right one?"
+        )
+    gone = set(missing)
+    idle = [user_id for user_id, _, blocked in rows if user_id in gone and not blocked]
+    if idle:
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(User)
+                .where(User.id.in_(idle))
+                .values(blocked=True, next_due_at=None, next_recap_at=None, next_draft_at=None)
+            )
+    log.warning(
+        "users_without_data_key",
+        extra={"users": len(missing), "advice": "python -m bot keys check names them"},
+    )
+    return len(missing)
 
 
 def new_master(path: Path) -> MasterKey:

@@ -13,6 +13,7 @@ rows (``secure_delete``), so a destroyed key leaves no copy in its file either.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dtm
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,16 +103,28 @@ class Keyring:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
 
     async def prepare(self) -> None:
-        """Create the table (and on a server, the database) when they do not exist yet."""
-        try:
-            async with self.engine.begin() as connection:
-                await connection.run_sync(metadata.create_all)
-        except Exception as exc:
-            if self.create_from is None or "does not exist" not in str(exc):
-                raise
-            await self._create_database()
-            async with self.engine.begin() as connection:
-                await connection.run_sync(metadata.create_all)
+        """Create the table (and on a server, the database) when they do not exist yet.
+
+        Replicas starting together may race to create them: the loser finds them made."""
+        for attempt in range(3):
+            try:
+                async with self.engine.begin() as connection:
+                    await connection.run_sync(metadata.create_all)
+                return
+            except Exception as exc:
+                reason = str(exc)
+                if self.create_from is not None and "does not exist" in reason:
+                    await self._create_database()
+                    continue
+                raced = "already exists" in reason or "duplicate" in reason
+                if not raced or attempt == 2:
+                    raise
+                await asyncio.sleep(0.2)
+        raise RuntimeError("the keyring's database could not be created")
+
+    async def ids(self) -> set[str]:
+        async with self.engine.connect() as connection:
+            return set(await connection.scalars(select(data_keys.c.key_id)))
 
     async def _create_database(self) -> None:
         from sqlalchemy import text
@@ -161,13 +174,21 @@ class Keyring:
             )
             return [WrappedKey(str(r[0]), bytes(r[1]), str(r[2])) for r in rows]
 
-    async def add(self, key: WrappedKey, now: dtm.datetime) -> None:
-        async with self.engine.begin() as connection:
-            await connection.execute(
-                data_keys.insert().values(
-                    key_id=key.key_id, wrapped=key.wrapped, master=key.master, created_at=now
+    async def add(self, key: WrappedKey, now: dtm.datetime) -> bool:
+        """Store a new key; False when a key with its id exists already (a replica that
+        started at the same moment made the service key first)."""
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            async with self.engine.begin() as connection:
+                await connection.execute(
+                    data_keys.insert().values(
+                        key_id=key.key_id, wrapped=key.wrapped, master=key.master, created_at=now
+                    )
                 )
-            )
+        except IntegrityError:
+            return False
+        return True
 
     async def destroy(self, key_id: str) -> bool:
         """Delete one data key for good; False when it was gone already."""

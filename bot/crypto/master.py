@@ -83,12 +83,17 @@ def read_key_file(path: Path) -> MasterKey:
     return MasterKey(parse_key(text, f"the key file {path}"), f"the key file {path}")
 
 
-def write_new_key_file(path: Path) -> MasterKey:
-    """Create ``path`` (mode 0600, never overwriting) with a new random key."""
+def write_new_key_file(path: Path, *, exist_ok: bool = False) -> MasterKey:
+    """Create ``path`` (mode 0600, never overwriting) with a new random key. With
+    ``exist_ok``, a file another process made meanwhile is read instead."""
     secret = cipher.new_data_key()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if not exist_ok:
+            raise KeyProblem(f"{path} exists already; it is not overwritten") from None
+        return read_key_file(path)
     except OSError as exc:
         raise KeyProblem(f"cannot create the encryption key file {path}: {exc.strerror}") from None
     with os.fdopen(descriptor, "w", encoding="ascii") as file:

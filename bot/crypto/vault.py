@@ -122,7 +122,7 @@ class Vault:
                     f"ENCRYPTION_KEY nor ENCRYPTION_KEY_FILE is set and "
                     f"{self.config.default_key_file} does not exist"
                 )
-            master = write_new_key_file(self.config.default_key_file)
+            master = write_new_key_file(self.config.default_key_file, exist_ok=True)
             log.warning(
                 "encryption_key_created",
                 extra={
@@ -186,10 +186,11 @@ class Vault:
     async def _create(self, key_id: str, now: dtm.datetime) -> None:
         secret = cipher.new_data_key()
         master = self.master
-        await self.keyring.add(
-            WrappedKey(key_id, master.wrap(key_id, secret), master.fingerprint_hex), now
-        )
-        self._remember(key_id, secret)
+        wrapped = WrappedKey(key_id, master.wrap(key_id, secret), master.fingerprint_hex)
+        if await self.keyring.add(wrapped, now):
+            self._remember(key_id, secret)
+        else:  # made by another replica meanwhile: use theirs
+            await self.key(key_id)
 
     def _remember(self, key_id: str, secret: bytes) -> AESGCM:
         key = cipher.AESGCM(secret)
@@ -222,6 +223,8 @@ async def vault_for(
 
     vault = Vault(KeyConfig.from_settings(settings, database_url))
     try:
+        async with engine.connect():  # an unusable database is reported before any key is made
+            pass
         await vault.open(now)
         attach(engine, vault)
         yield vault

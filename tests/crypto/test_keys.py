@@ -19,8 +19,8 @@ from sqlalchemy import select
 from bot import cli
 from bot.config import Settings
 from bot.storage.models import Entry
-from tests.conftest import ENCRYPTION_KEY, TOKEN, Bot
-from tests.helpers import onboard
+from tests.conftest import ENCRYPTION_KEY, TOKEN, Bot, BotFactory
+from tests.helpers import onboard, stored_user
 
 OTHER_KEY = base64.b64encode(b"another-thirty-two-byte-master!!").decode()
 KEY_SETTINGS = {name.upper() for name in Settings.model_fields}
@@ -188,3 +188,47 @@ async def test_check_names_a_user_whose_key_is_gone(
     assert await in_thread(["keys", "check"]) == 2
     one_line(capsys.readouterr().err, "user 1001", "missing from the keyring")
     assert os.environ["ENCRYPTION_KEY"] == ENCRYPTION_KEY
+
+
+async def test_users_whose_key_is_gone_get_no_more_prompts_and_the_rest_go_on(
+    factory: BotFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A backup from before someone's /delete, restored: their rows are back, their key is
+    not. They are left alone (no prompts that would fail on their words); others go on."""
+    bot = await factory.start()
+    ann, bea = bot.user(1001), bot.user(1002, first_name="Bea")
+    await onboard(ann)
+    await onboard(bea)
+    await ann.send("Ann's words, shredded")
+    async with bot.services.reading() as session:
+        from bot.storage.users import get_user
+
+        stored = await get_user(session, 1001)
+        assert stored is not None
+        assert stored.key_id is not None
+    await bot.services.vault.keyring.destroy(stored.key_id)  # what /delete did, after the backup
+
+    bot = await factory.restart(bot)
+    ann_row, bea_row = await stored_user(bot, 1001), await stored_user(bot, 1002)
+    assert ann_row is not None
+    assert bea_row is not None
+    assert (ann_row.blocked, ann_row.next_due_at) == (True, None)
+    assert (bea_row.blocked, bea_row.next_due_at is not None) == (False, True)
+    mark = bea.mark()
+    bot.clock.set(bea_row.next_due_at)
+    await bot.tick()
+    assert any("review" in t.lower() for t in bea.texts_since(mark))  # her prompt came
+    await factory.stop(bot)
+
+
+async def test_a_keyring_with_none_of_the_users_keys_stops_the_start(
+    bot: Bot, env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await onboard(bot.user())
+    before = await _sealed(bot)
+    env.setenv("DATABASE_URL", bot.services.settings.database_url)
+    env.setenv("KEYRING_URL", f"sqlite+aiosqlite:///{tmp_path}/elsewhere.sqlite3")
+    env.setenv("ENCRYPTION_KEY", ENCRYPTION_KEY)
+    assert await in_thread(["db", "upgrade"]) == 2
+    one_line(capsys.readouterr().err, "holds none of the 1 users' data keys", "KEYRING_URL")
+    assert await _sealed(bot) == before
