@@ -1,4 +1,5 @@
 # weekly-review-bot: `python -m bot run` as a non-root user, data in the /data volume.
+# /keyring is there for a keyring volume of its own (KEYRING_URL, see README "Docker").
 # The Debian release is part of the tag (bookworm) so the apt package pinned below stays
 # installable; move both together.
 FROM python:3.11-slim-bookworm AS build
@@ -23,7 +24,7 @@ RUN apt-get update \
     && find /usr/share/fonts/truetype/nanum -type f ! -name NanumGothic.ttf -delete \
     && groupadd --gid 10001 bot \
     && useradd --create-home --uid 10001 --gid 10001 bot \
-    && mkdir -p /data && chown 10001:10001 /data
+    && mkdir -p /data /keyring && chown 10001:10001 /data /keyring
 COPY --from=build /install /usr/local
 ENV DATABASE_URL=sqlite+aiosqlite:////data/weekly-review.sqlite3 \
     MPLCONFIGDIR=/home/bot/.cache/matplotlib \

@@ -138,7 +138,9 @@ async def test_delete_in_korean(bot: Bot) -> None:
                 "Nothing is shared",
                 "/export",
                 "/delete",
-                "backups the operator made before",
+                "locked with a key of your own",
+                "Your key is destroyed too",
+                "not even in backups the operator made before",
             ],
         ),
         (
@@ -152,7 +154,9 @@ async def test_delete_in_korean(bot: Bot) -> None:
                 "공유하지 않고",
                 "/export",
                 "/delete",
-                "그전에 만든 백업",
+                "나만의 열쇠로 암호화해서 저장해요",
+                "내 열쇠도 함께 없애기 때문에",
+                "그전에 만든 백업에 남은 내용까지",
             ],
         ),
     ],
@@ -210,12 +214,23 @@ def _database_bytes(database_url: str) -> bytes:
     return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
-def _traces(data: bytes, words: str) -> list[str]:
-    """Where ``words`` show in ``data``: as UTF-8, or JSON-escaped as in a stored update."""
-    import json
+async def _sealed_notes(bot: Bot, user_id: int) -> list[bytes]:
+    """The user's notes as they are on disk: sealed (tests/crypto shows no word is plain)."""
+    from sqlalchemy import select
 
-    forms = {"utf-8": words.encode(), "json": json.dumps(words).strip('"').encode()}
-    return [name for name, form in forms.items() if form in data]
+    from bot.storage.models import Entry
+
+    table = Entry.__table__
+    async with bot.services.engine.connect() as connection:
+        texts = await connection.scalars(
+            select(table.c.text).where(table.c.user_id == user_id, table.c.text.is_not(None))
+        )
+        return [text.encode() for text in texts]
+
+
+def _on_disk(database_url: str, sealed: list[bytes]) -> int:
+    data = _database_bytes(database_url)
+    return sum(value in data for value in sealed)
 
 
 @pytest.mark.parametrize(
@@ -225,21 +240,24 @@ def _traces(data: bytes, words: str) -> list[str]:
 async def test_deleted_words_are_in_no_database_file(
     bot: Bot, database_url: str, language: str, words: str
 ) -> None:
-    """After /delete neither the database file nor its -wal holds the user's words: the rows
-    are overwritten (secure_delete) and the log is checkpointed and truncated."""
+    """After /delete neither the database file nor its -wal holds the user's words, not even
+    sealed: the rows are overwritten (secure_delete) and the log is checkpointed and
+    truncated. (Their data key is destroyed as well: tests/crypto/test_crypto_shredding.py.)"""
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's files only; PostgreSQL's dead rows are vacuum's business")
     other = await _other_user(bot)
     user = await seed_user(bot, language=language)
     await user.send(words)
     await user.send(f"{words}, again")
-    assert _traces(_database_bytes(database_url), words), "the note was stored"
+    sealed = await _sealed_notes(bot, 1001)
+    assert _on_disk(database_url, sealed) == len(sealed) >= 10, "the notes were stored"
+    theirs = await _sealed_notes(bot, 1002)
 
     await user.send("/delete")
     await user.tap(user.buttons()[0])
 
-    assert _traces(_database_bytes(database_url), words) == []
-    assert "utf-8" in _traces(_database_bytes(database_url), "Bea's own note")  # hers stay
+    assert _on_disk(database_url, sealed) == 0
+    assert _on_disk(database_url, theirs) == len(theirs) == 1  # hers stay
     await other.send("Bea writes on")  # the bot keeps working on the truncated log
     assert (await rows_by_table(bot, 1002))["entries"] == 2
 
@@ -248,17 +266,22 @@ async def test_words_are_shredded_even_when_the_user_blocks_the_bot_at_once(
     bot: Bot, database_url: str
 ) -> None:
     """Shredding is the bot's upkeep, not a message to the chat: when Telegram answers 403
-    (the chat's pending messages are dropped), the log is emptied all the same."""
+    (the chat's pending messages are dropped), the key is destroyed and the log emptied all
+    the same."""
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's files only")
-    words = "Blocked right after deleting 5521"
     user = await seed_user(bot)
-    await user.send(words)
+    await user.send("Blocked right after deleting 5521")
+    stored = await stored_user(bot, 1001)
+    assert stored is not None
+    assert stored.key_id is not None
+    sealed = await _sealed_notes(bot, 1001)
     await user.send("/delete")
     bot.api.block(user.chat_id)  # gone before the confirmation's answer can reach them
     await user.tap(CONFIRM)
     assert await stored_user(bot, 1001) is None
-    assert _traces(_database_bytes(database_url), words) == []
+    assert _on_disk(database_url, sealed) == 0
+    assert await bot.services.vault.keyring.get(stored.key_id) is None
 
 
 async def test_a_reader_on_an_older_snapshot_makes_the_shredding_wait(
