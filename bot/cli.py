@@ -350,7 +350,7 @@ def _write(path: Path, content: bytes) -> None:
 def _data(args: argparse.Namespace) -> None:
     """``export``, ``import`` and ``draft``: only ``DATABASE_URL`` is needed, not Telegram."""
     settings = load_data_settings()
-    configure_logging(settings.log_level, [])
+    configure_logging(settings.log_level, settings.secret_values())
     raw = _read(args.file) if args.command == "import" else None
     message, content = asyncio.run(_data_command(args, settings, raw))
     if content is not None:
@@ -380,7 +380,7 @@ def _ops(command: str) -> int:
     from bot import operations
 
     settings = load_data_settings()
-    configure_logging(settings.log_level, [])
+    configure_logging(settings.log_level, settings.secret_values())
     try:
         status = asyncio.run(_read_status(settings.database_url))
     except CliError as exc:
@@ -419,7 +419,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _ops(command)
         settings = load_settings()
         token = settings.telegram_bot_token.get_secret_value()
-        configure_logging(settings.log_level, [token], hold_startup=command == "run")
+        secrets = [token, *settings.secret_values()]
+        configure_logging(settings.log_level, secrets, hold_startup=command == "run")
         if command == "db":
             _on_database(settings.database_url, _db_upgrade(settings))
             print("database is up to date")

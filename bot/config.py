@@ -27,6 +27,11 @@ class KeySettings(BaseSettings):
     encryption_key_file: Path | None = None
     keyring_url: str = ""
 
+    def secret_values(self) -> list[str]:
+        """What a log line must never show: the master key, as given."""
+        key = self.encryption_key.get_secret_value().strip() if self.encryption_key else ""
+        return [key] if key else []
+
     @field_validator("encryption_key", mode="before")
     @classmethod
     def _empty_key_is_none(cls, value: object) -> object:

@@ -49,6 +49,8 @@ def one_line(err: str, *mentions: str) -> str:
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1, err
     assert "Traceback" not in err
+    assert ENCRYPTION_KEY not in err  # never the key
+    assert OTHER_KEY not in err
     for mention in mentions:
         assert mention in lines[0], lines[0]
     return lines[0]
