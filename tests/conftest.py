@@ -218,6 +218,7 @@ async def factory(database_url: str, clock: FakeClock) -> AsyncIterator[BotFacto
         await made.stop(bot)
     for bot in made.crashed:
         await bot.services.engine.dispose()
+        await bot.services.vault.close()
 
 
 @pytest.fixture

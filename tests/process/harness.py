@@ -26,6 +26,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -253,10 +254,41 @@ class NoteDatabase:
         self._sqlite: sqlite3.Connection | None = None
         self._loop: _LoopThread | None = None
         self._pool: Any = None
+        self._keys: dict[str, Any] = {}
 
     def rows(self) -> list[tuple[int, int, str | None]]:
-        """(chat_id, message_id, text) of every stored entry."""
-        return self._query("SELECT chat_id, message_id, text FROM entries", ())
+        """(chat_id, message_id, text) of every stored entry, its text opened with the
+        user's data key from the keyring (private chats: the chat id is the user id)."""
+        rows = self._query("SELECT chat_id, message_id, text FROM entries", ())
+        return [(chat, message, self._open(chat, message, text)) for chat, message, text in rows]
+
+    def _open(self, chat: int, message: int, text: str | None) -> str | None:
+        from bot.crypto import cipher
+
+        if text is None:
+            return None
+        key_id = cipher.key_id_of(text)
+        with self._lock:
+            key = self._keys.get(key_id)
+            if key is None:
+                key = self._keys[key_id] = self._unwrap(key_id)
+        where = cipher.associated_data("entries", "text", chat, f"{chat}/{message}")
+        return cipher.open_text(key, text, where)
+
+    def _unwrap(self, key_id: str) -> Any:
+        """A data key from the keyring (a SQLite file in these tests), unwrapped."""
+        from bot.crypto import cipher
+        from bot.crypto.keyring import default_keyring_url
+        from bot.crypto.master import MasterKey, parse_key
+
+        url = make_url(keyring_url_for(self.url) or default_keyring_url(self.url))
+        assert url.database
+        with closing(sqlite3.connect(url.database, timeout=60)) as keyring:
+            (wrapped,) = keyring.execute(
+                "SELECT wrapped FROM keyring_data_keys WHERE key_id = ?", (key_id,)
+            ).fetchone()
+        master = MasterKey(parse_key(ENCRYPTION_KEY, "ENCRYPTION_KEY"), "ENCRYPTION_KEY")
+        return cipher.AESGCM(master.unwrap(key_id, bytes(wrapped)))
 
     def has(self, chat_id: int, message_id: int) -> bool:
         found = self._query(
