@@ -5,7 +5,8 @@ Run: ``.venv/bin/python -m bench.import_journal [--quick] [--json PATH]``.
 Builds a Day One JSON export in memory (5,000 entries over two years in English and Korean,
 one in twenty with a photo), parses it with :func:`bot.imports.formats.parse_export` and
 stores it with :func:`bot.imports.store.store` on a fresh SQLite file with the production
-engine (WAL, ``synchronous=FULL``, writer sessions that take the write lock as they begin).
+engine (WAL, ``synchronous=FULL``, writer sessions that take the write lock as they begin)
+and its vault attached, so every entry is sealed as the bot seals it (:mod:`bot.crypto`).
 Each batch transaction (``Services.transaction``, as in the bot: an asyncio lock in front of
 ``BEGIN IMMEDIATE``) is timed from when it holds the write lock to its commit. Meanwhile
 "another user" commits one small write (a note) every 50 ms the same way, and the time each
@@ -27,9 +28,13 @@ import zipfile
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bench import synthetic
 from bench.common import Report, Stats, Table, finish, ms, parse_args
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 TARGET_LOCK_SECONDS = 1.0
 TARGET_OTHER_SECONDS = 1.0
@@ -74,30 +79,42 @@ def dayone_export(count: int) -> bytes:
 
 
 async def measure(count: int, folder: Path) -> dict[str, Any]:
-    from sqlalchemy import func, select
-
     from bot.clock import SystemClock
     from bot.config import Settings
-    from bot.domain.journal import MessageKind
-    from bot.imports.formats import parse_export
-    from bot.imports.store import store
     from bot.services import Services
-    from bot.storage import entries as entry_store
-    from bot.storage import users
     from bot.storage.engine import create_engine, session_factory
     from bot.storage.migrate import upgrade
-    from bot.storage.models import Entry
 
     url = f"sqlite+aiosqlite:///{folder / 'bot.sqlite3'}"
     engine = create_engine(url)
-    await upgrade(engine)
-    settings = Settings(
-        telegram_bot_token="123456789:AAE-fake-token-for-benchmarks-0123456789",  # type: ignore[arg-type]
-        database_url=url,
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    services = Services(settings, SystemClock(), engine, session_factory(engine))
     now = dtm.datetime(2026, 11, 20, tzinfo=dtm.UTC)
+    try:
+        async with synthetic.open_vault(engine, url, now) as vault:  # as the bot starts
+            await upgrade(engine)
+            settings = Settings(
+                telegram_bot_token="123456789:AAE-fake-token-for-benchmarks-0123456789",  # type: ignore[arg-type]
+                database_url=url,
+                encryption_key=synthetic.MASTER_KEY,  # type: ignore[arg-type]
+                _env_file=None,  # type: ignore[call-arg]
+            )
+            services = Services(settings, SystemClock(), engine, session_factory(engine), vault)
+            return await _import_while_writing(services, count, now)
+    finally:
+        await engine.dispose()
+
+
+async def _import_while_writing(
+    services: Services, count: int, now: dtm.datetime
+) -> dict[str, Any]:
+    from sqlalchemy import func, select
+
+    from bot.domain.journal import MessageKind
+    from bot.imports.formats import parse_export
+    from bot.imports.store import store
+    from bot.storage import entries as entry_store
+    from bot.storage import users
+    from bot.storage.models import Entry
+
     async with services.transaction() as session:
         for user_id in (1, 2):
             await users.create_user(
@@ -166,7 +183,6 @@ async def measure(count: int, folder: Path) -> dict[str, Any]:
         rows = await session.scalar(
             select(func.count()).select_from(Entry).where(Entry.user_id == 1)
         )
-    await engine.dispose()
     return {
         "entries": len(parsed.entries),
         "problems": len(parsed.problems),

@@ -8,8 +8,9 @@ one chat within a second). Every number comes from what reaches the server, time
 
 * **The bot** runs as a self-hoster starts it: ``python -m bot run`` with
   ``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_API_BASE_URL``, a SQLite file in ``DATABASE_URL``,
-  ``LOG_LEVEL=WARNING`` and ``SCHEDULER_INTERVAL_SECONDS=1``. Before it starts, the database is
-  migrated with ``python -m bot db upgrade`` and seeded with onboarded users.
+  ``ENCRYPTION_KEY`` (its keyring the default file beside the database), ``LOG_LEVEL=WARNING``
+  and ``SCHEDULER_INTERVAL_SECONDS=1``. Before it starts, the database is migrated with
+  ``python -m bot db upgrade`` and seeded with onboarded users, each with a data key.
 * **The baseline** is ``bench/echo_bot.py``: PTB's ``Application`` with its ``AIORateLimiter``
   (30/s), a ``MessageHandler`` that echoes the text with ``reply_text``, ``run_polling``; its
   fan-out is the same bot object sending one message to each chat with ``asyncio.gather``.
@@ -39,6 +40,7 @@ The bot is judged against the targets; the echo bot is the reference for items 3
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dtm
 import itertools
 import json
@@ -108,16 +110,17 @@ def burst_target(sizes: Sizes) -> float:
 
 def child_env(api: BenchAPI, **extra: str) -> dict[str, str]:
     """The environment of a child: ours without any bot settings, plus the loopback API."""
-    dropped = ("DATABASE_URL", "ALLOWED_USER_IDS", "DEFAULT_TIMEZONE", "LOG_LEVEL")
+    dropped = ("DATABASE_URL", "ALLOWED_USER_IDS", "DEFAULT_TIMEZONE", "LOG_LEVEL", "KEYRING_URL")
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in dropped
-        and not k.startswith(("TELEGRAM_", "WEBHOOK_", "SCHEDULER_", "PYTHONPATH"))
+        and not k.startswith(("TELEGRAM_", "WEBHOOK_", "SCHEDULER_", "PYTHONPATH", "ENCRYPTION_"))
     }
     env.update(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=api.base_url,
+        ENCRYPTION_KEY=synthetic.MASTER_KEY,  # the keyring is the default one, beside the database
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
         PTB_TIMEDELTA="true",
@@ -159,8 +162,24 @@ def _user(uid: int, slot: dtm.datetime, due: dtm.datetime) -> dict[str, Any]:
     )
 
 
+async def data_key_ids(db_path: Path, user_ids: Sequence[int], now: dtm.datetime) -> list[str]:
+    """A data key for each user, made in the keyring beside ``db_path`` with the bot's master
+    key (:data:`bench.synthetic.MASTER_KEY`, which :func:`child_env` gives the bot)."""
+    from bot.crypto.vault import KeyConfig, Vault
+
+    url = f"sqlite+aiosqlite:///{db_path}"
+    vault = Vault(KeyConfig.from_settings(synthetic.key_settings(), url))
+    try:
+        await vault.open(now)
+        keys = await synthetic.add_data_keys(vault, user_ids, now)
+    finally:
+        await vault.close()
+    return [keys[uid].key_id for uid in user_ids]
+
+
 def seed(workdir: Path, env: dict[str, str], db_path: Path, sizes: Sizes) -> dict[str, Any]:
-    """Migrate with ``python -m bot db upgrade``, then insert the fan-out and burst users."""
+    """Migrate with ``python -m bot db upgrade``, then insert the fan-out and burst users, each
+    with a data key of their own (as the bot makes one when it creates a user)."""
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "bot", "db", "upgrade"],
@@ -179,6 +198,9 @@ def seed(workdir: Path, env: dict[str, str], db_path: Path, sizes: Sizes) -> dic
     rows = [_user(uid, slot, slot) for uid in fanout]
     # Burst users are onboarded too, but their next slot is a week away.
     rows += [_user(uid, slot, slot + dtm.timedelta(days=7)) for uid in burst]
+    key_ids = asyncio.run(data_key_ids(db_path, fanout + burst, slot))
+    for row, key_id in zip(rows, key_ids, strict=True):
+        row["key_id"] = key_id
     engine = create_engine(f"sqlite:///{db_path}")
     try:
         with engine.begin() as conn:

@@ -6,10 +6,12 @@ For each N a fresh SQLite file is migrated with :func:`bot.storage.migrate.upgra
 filled through SQLAlchemy Core bulk inserts, week by week as the bot would have written it
 (so the target user's rows are interleaved with everyone else's): N other users with ten
 consecutive answered weeks each, spread over the year, and one target user with 52 answered
-weeks and goals with check-ins. Then ``load_journal`` (as :func:`bot.tasks.recap.build_recap`
-calls it), ``build_month_recap`` and ``render_recap`` run for the target user's November
-recap, timed in fresh child processes (``--measure PATH``), two rounds per N in alternating
-order. The time should stay flat as N grows; the query plans show why.
+weeks and goals with check-ins. Every user has a data key and what they wrote is sealed with
+it (:mod:`bot.crypto`), so the recap opens each value as the bot does. Then ``load_journal``
+(as :func:`bot.tasks.recap.build_recap` calls it), ``build_month_recap`` and ``render_recap``
+run for the target user's November recap, timed in fresh child processes (``--measure
+PATH``), two rounds per N in alternating order. The time should stay flat as N grows; the
+query plans show why.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -42,6 +44,9 @@ from bot.storage.journal import load_journal
 from bot.storage.migrate import upgrade
 from bot.storage.models import Answer, Entry, Goal, Review, User
 
+if TYPE_CHECKING:
+    from bot.crypto.vault import Vault
+
 NOW = dtm.datetime(2026, 12, 1, 10, tzinfo=dtm.UTC)  # the recap of November goes out
 YEAR, MONTH = 2026, 11
 TARGET_ID = 1
@@ -51,6 +56,7 @@ FLAT_RATIO = 1.5  # largest N may be at most this much slower than N = 1
 FLAT_SLACK = 0.002  # seconds of noise forgiven on top of the ratio
 FULL_SIZES = (1, 1_000, 20_000)
 Measure = Callable[[Path, int], dict[str, Any]]
+Keys = dict[int, synthetic.DataKey]
 QUICK_SIZES = (1, 50)
 
 
@@ -58,19 +64,20 @@ def _window() -> list[IsoWeek]:
     return synthetic.weeks_ending(weeks_of_month(YEAR, MONTH)[-1], YEAR_WEEKS)
 
 
-async def _insert(engine: AsyncEngine, rows: synthetic.Rows) -> None:
+async def _insert(engine: AsyncEngine, rows: synthetic.Rows, keys: Keys) -> None:
     async with engine.begin() as conn:
         for table, batch in (
             (Review, rows.reviews),
-            (Answer, rows.answers),
-            (Entry, rows.entries),
+            (Answer, synthetic.seal_rows(Answer, rows.answers, keys)),
+            (Entry, synthetic.seal_rows(Entry, rows.entries, keys)),
         ):
             if batch:
                 await conn.execute(insert(table), batch)
 
 
-async def build_database(engine: AsyncEngine, others: int) -> dict[str, int]:
-    """Migrate and fill the database; returns row counts per table."""
+async def build_database(engine: AsyncEngine, others: int, vault: Vault) -> dict[str, int]:
+    """Migrate and fill the database (every user with a data key, what they wrote sealed with
+    it, as the bot stores it); returns row counts per table."""
     await upgrade(engine)
     window = _window()
     target = synthetic.journal(window, "en", first_goal_id=1)
@@ -79,9 +86,13 @@ async def build_database(engine: AsyncEngine, others: int) -> dict[str, int]:
         synthetic.user_row(uid, "ko" if uid % 2 else "en", NOW)
         for uid in range(TARGET_ID + 1, TARGET_ID + 1 + others)
     ]
+    keys = await synthetic.add_data_keys(vault, [int(u["id"]) for u in users], NOW)
+    for user in users:
+        user["key_id"] = keys[int(user["id"])].key_id
+    goals = synthetic.goal_rows(target, TARGET_ID, NOW)
     async with engine.begin() as conn:
         await conn.execute(insert(User), users)
-        await conn.execute(insert(Goal), synthetic.goal_rows(target, TARGET_ID, NOW))
+        await conn.execute(insert(Goal), synthetic.seal_rows(Goal, goals, keys))
 
     # User i answered the ten weeks starting at window[i % starts].
     starts = len(window) - OTHER_WEEKS + 1
@@ -98,7 +109,7 @@ async def build_database(engine: AsyncEngine, others: int) -> dict[str, int]:
                 lang = "ko" if uid % 2 else "en"
                 view = synthetic.week_view(week, lang, uid % 7)
                 synthetic.week_rows(view, uid, uid, ids, rows)
-        await _insert(engine, rows)
+        await _insert(engine, rows, keys)
         counts["reviews"] += len(rows.reviews)
         counts["answers"] += len(rows.answers)
         counts["entries"] += len(rows.entries)
@@ -114,31 +125,36 @@ def _url(path: Path) -> str:
 
 async def _measure(path: Path, runs: int) -> dict[str, Any]:
     engine = create_engine(_url(path))
+    try:
+        async with synthetic.open_vault(engine, _url(path), NOW):  # as the bot starts
+            return await _measure_recaps(engine, runs)
+    finally:
+        await engine.dispose()
+
+
+async def _measure_recaps(engine: AsyncEngine, runs: int) -> dict[str, Any]:
     sessions = session_factory(engine)
     last = weeks_of_month(YEAR, MONTH)[-1]
     current = IsoWeek.of(NOW.date())
     samples: dict[str, list[float]] = {"load": [], "build": [], "render": [], "total": []}
     weeks_loaded = messages = 0
-    try:
-        for _ in range(runs + 1):
-            gc.collect()  # keep collections of earlier garbage out of the samples
-            async with sessions() as session:
-                start = time.perf_counter()
-                user = await session.get(User, TARGET_ID)
-                assert user is not None
-                journal = await load_journal(session, user, last=last)
-                loaded = time.perf_counter()
-                recap = build_month_recap(journal, YEAR, MONTH, current)
-                built = time.perf_counter()
-                chunks = render_recap(recap, user.language)
-                done = time.perf_counter()
-            weeks_loaded, messages = len(journal.weeks), len(chunks)
-            samples["load"].append(loaded - start)
-            samples["build"].append(built - loaded)
-            samples["render"].append(done - built)
-            samples["total"].append(done - start)
-    finally:
-        await engine.dispose()
+    for _ in range(runs + 1):
+        gc.collect()  # keep collections of earlier garbage out of the samples
+        async with sessions() as session:
+            start = time.perf_counter()
+            user = await session.get(User, TARGET_ID)
+            assert user is not None
+            journal = await load_journal(session, user, last=last)
+            loaded = time.perf_counter()
+            recap = build_month_recap(journal, YEAR, MONTH, current)
+            built = time.perf_counter()
+            chunks = render_recap(recap, user.language)
+            done = time.perf_counter()
+        weeks_loaded, messages = len(journal.weeks), len(chunks)
+        samples["load"].append(loaded - start)
+        samples["build"].append(built - loaded)
+        samples["render"].append(done - built)
+        samples["total"].append(done - start)
     return {"samples": samples, "weeks_loaded": weeks_loaded, "messages": messages}
 
 
@@ -214,11 +230,12 @@ async def fill(sizes: Sequence[int], folder: Path) -> dict[str, Any]:
         path = folder / f"recap-{others}.sqlite3"
         engine = create_engine(_url(path))
         try:
-            started = time.perf_counter()
-            counts = await build_database(engine, others)
-            seconds = time.perf_counter() - started
-            if others == sizes[-1]:
-                filled["plans"] = await query_plans(engine)
+            async with synthetic.open_vault(engine, _url(path), NOW) as vault:
+                started = time.perf_counter()
+                counts = await build_database(engine, others, vault)
+                seconds = time.perf_counter() - started
+                if others == sizes[-1]:
+                    filled["plans"] = await query_plans(engine)
         finally:
             await engine.dispose()
         filled["sizes"][str(others)] = {

@@ -1,7 +1,7 @@
 """Run every benchmark, each in its own process, and regenerate docs/PERFORMANCE.md's numbers.
 
 Run from the repository root: ``.venv/bin/python bench/run_all.py`` (full sizes, about
-ten minutes; rewrites the section between the ``bench`` markers of docs/PERFORMANCE.md) or
+twenty minutes; rewrites the section between the ``bench`` markers of docs/PERFORMANCE.md) or
 ``.venv/bin/python bench/run_all.py --quick`` (under a minute; leaves the document alone unless
 ``--doc`` is given). ``--only NAME`` runs some benchmarks and replaces only their rows and
 sections in the document, keeping the others' (marked with the date they were measured);
@@ -35,6 +35,7 @@ BENCHMARKS = (
     "pipeline",
     "startup",
     "import_journal",
+    "encryption",
 )
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 SUMMARY_HEADER = "| benchmark | target | result | measured |"

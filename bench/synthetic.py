@@ -5,16 +5,27 @@ energy, next, the rotating one) with some multi-line answers, ⭐ and private fl
 voice notes and notes; the first week of each month adds a check-in per goal of that year.
 The same :class:`~bot.domain.journal.WeekView` values feed the pure benchmarks directly and
 the database benchmarks through :func:`week_rows`, so both measure the same content.
+
+Rows inserted with SQLAlchemy Core bypass the events that seal what users wrote
+(:mod:`bot.crypto.sealing`), so the database benchmarks give their users data keys with
+:func:`add_data_keys` and seal the rows with :func:`seal_rows`: the bot then reads them as
+rows it wrote itself.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dtm
 import functools
+import hashlib
 import itertools
-from collections.abc import Iterator, Sequence
+import json
+import secrets
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.journal import (
     AnswerView,
@@ -28,6 +39,13 @@ from bot.domain.journal import (
 from bot.domain.questions import GOAL_CHECKIN_PREFIX, Section, rotating_for
 from bot.domain.weeks import IsoWeek
 from bot.reports.stats import month_of, weeks_of_month
+
+if TYPE_CHECKING:  # imported where used: the pure benchmarks need neither the ORM nor a cipher
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bot.config import KeySettings
+    from bot.crypto.vault import Vault
+    from bot.storage.models import Base
 
 Row = dict[str, Any]
 
@@ -367,3 +385,100 @@ def week_rows(view: WeekView, user_id: int, chat_id: int, ids: Ids, into: Rows) 
         )
         into.entries += [_entry(m, ids, user_id, chat_id, week, answer_id) for m in answer.messages]
     into.entries += [_entry(m, ids, user_id, chat_id, week, None) for m in view.notes]
+
+
+# --- the same rows, sealed as the bot stores them (bot.crypto) ------------------------------
+
+# The master key of every benchmark database (base64 of 32 bytes, like ENCRYPTION_KEY).
+MASTER_KEY = base64.b64encode(hashlib.sha256(b"weekly-review-bot benchmarks").digest()).decode()
+
+
+def key_settings() -> KeySettings:
+    """Where a benchmark's vault finds its master key and keyring: :data:`MASTER_KEY`, and
+    the default keyring beside the database, whatever the environment or ``.env`` say."""
+    from bot.config import KeySettings
+
+    return KeySettings(
+        encryption_key=MASTER_KEY,  # type: ignore[arg-type]
+        encryption_key_file=None,
+        keyring_url="",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@asynccontextmanager
+async def open_vault(
+    engine: AsyncEngine, database_url: str, now: dtm.datetime
+) -> AsyncIterator[Vault]:
+    """An open vault attached to ``engine`` (:func:`bot.crypto.vault.vault_for`), so its
+    sessions seal and open as the bot's do."""
+    from bot.crypto.vault import vault_for
+
+    async with vault_for(key_settings(), database_url, engine, now) as vault:
+        yield vault
+
+
+@dataclass(frozen=True)
+class DataKey:
+    key_id: str
+    aead: Any  # the cipher object (cryptography's AESGCM, or whatever bot.crypto.cipher holds)
+
+
+async def add_data_keys(
+    vault: Vault, user_ids: Sequence[int], now: dtm.datetime
+) -> dict[int, DataKey]:
+    """A new data key for each of ``user_ids``, wrapped and stored as ``Vault.new_key`` does,
+    but in one keyring transaction (the vault commits each key alone, which takes minutes for
+    thousands of users); put ``key_id`` into each user's row."""
+    from bot.crypto import cipher
+    from bot.crypto.keyring import data_keys
+
+    master = vault.master
+    made: dict[int, DataKey] = {}
+    rows: list[Row] = []
+    for user_id in user_ids:
+        key_id = secrets.token_hex(8)
+        secret = cipher.new_data_key()
+        rows.append(
+            {
+                "key_id": key_id,
+                "wrapped": master.wrap(key_id, secret),
+                "master": master.fingerprint_hex,
+                "created_at": now,
+            }
+        )
+        made[user_id] = DataKey(key_id, cipher.AESGCM(secret))
+    async with vault.keyring.engine.begin() as connection:
+        for start in range(0, len(rows), 5_000):
+            await connection.execute(data_keys.insert(), rows[start : start + 5_000])
+    return made
+
+
+def seal_rows(model: type[Base], rows: Sequence[Row], keys: Mapping[int, DataKey]) -> list[Row]:
+    """``rows`` of ``model`` for a Core INSERT with their sealed columns sealed, each with its
+    user's key and bound to its row as :mod:`bot.crypto.sealing` does it."""
+    from bot.crypto import cipher, sealing
+
+    spec = sealing.SEALED[model]
+    sealed: list[Row] = []
+    for row in rows:
+        view = SimpleNamespace(**row)
+        user_id = spec.user(view)
+        if user_id is None:
+            raise ValueError("seal_rows seals users' rows, not the service queues")
+        identity = spec.row(view) or str(row["id"])
+        key = keys[user_id]
+        out = dict(row)
+        for column, kind in spec.columns.items():
+            value = out.get(column)
+            if value is None:
+                continue
+            where = sealing.aad(model, column, user_id, identity)
+            if kind == "bytes":
+                out[column] = cipher.seal_bytes(key.aead, key.key_id, bytes(value), where)
+                continue
+            if kind == "json":
+                value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            out[column] = cipher.seal_text(key.aead, key.key_id, value, where)
+        sealed.append(out)
+    return sealed

@@ -14,6 +14,7 @@ import pytest
 
 from bench import (
     draft_compile,
+    encryption,
     import_journal,
     memory,
     pipeline,
@@ -24,6 +25,7 @@ from bench import (
 )
 from bench.common import Report, Stats, Table
 from bench.report import END, START, render, replace_section
+from bot.crypto import cipher
 
 
 def _saved(path: Path) -> Report:
@@ -193,3 +195,41 @@ def test_import_journal_stores_every_entry_in_short_transactions(tmp_path: Path)
     assert report.data["rows"] == report.data["entries"] == 600
     assert report.data["batches"] == 3
     assert report.data["other_writes"] >= 1
+
+
+def test_encryption_measures_aes_gcm_and_the_pass_through_side_by_side(tmp_path: Path) -> None:
+    report = encryption.main(["--quick", "--json", str(tmp_path / "encryption.json")])
+
+    assert report is not None
+    data, sizes = report.data, encryption.QUICK
+    for variant in encryption.VARIANTS:
+        drafts = data["drafts"]["runs"][variant]
+        assert len(drafts) == sizes.rounds
+        assert drafts[0]["weeks_answered"] == encryption.WEEKS
+        assert drafts[0]["cipher"] == ("PassThrough" if variant == "pass-through" else "AESGCM")
+        assert len(drafts[0]["samples"]["total_wall"]) == sizes.draft_runs + 1
+        assert sum(drafts[0]["opened_per_load"].values()) > 500  # every answer and note
+        notes = data["notes"]["runs"][variant]
+        # Each bot sealed its notes with its own variant's cipher, and acknowledged them all.
+        assert [run["sealed_by"] for run in notes] == [variant] * sizes.rounds
+        assert all(run["all_acknowledged"] and run["exit_code"] == 0 for run in notes)
+        assert all(run["log"]["tracebacks"] == 0 for run in notes)
+    # The cipher changes how values are stored, never what the draft says.
+    drafts = data["drafts"]["runs"].values()
+    assert len({sha for runs in drafts for run in runs for sha in run["markdown_sha256"]}) == 1
+    ratios = data["summary"]["ratio"]
+    assert {"draft_wall", "draft_cpu", "cpu_per_note"} <= set(ratios)
+    assert all(value > 0 for value in ratios.values())
+    assert report.tables[0].columns[1:4] == ["AES-256-GCM", "pass-through", "ratio"]
+    assert _saved(tmp_path / "encryption.json").data == json.loads(json.dumps(report.data))
+
+
+def test_encryption_pass_through_keeps_the_sealed_format() -> None:
+    passing = encryption.PassThrough(bytes(32))
+    sealed = cipher.seal_text(passing, "k1", "a note", b"row")
+
+    assert cipher.is_sealed(sealed)
+    assert cipher.open_text(passing, sealed, b"row") == "a note"
+    real = encryption.REAL_AESGCM(bytes(32))
+    with pytest.raises(cipher.Unreadable):  # a value the real cipher sealed does not pass
+        cipher.open_text(passing, cipher.seal_text(real, "k1", "a note", b"row"), b"row")
