@@ -27,8 +27,11 @@ KEY_SETTINGS = {name.upper() for name in Settings.model_fields}
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
-    """No bot setting from this process's environment; a folder without ``.env``."""
+def env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, restore_logging: None
+) -> pytest.MonkeyPatch:
+    """No bot setting from this process's environment; a folder without ``.env``; the
+    logging that ``cli.main`` sets up is undone afterwards."""
     for name in KEY_SETTINGS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
