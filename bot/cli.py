@@ -437,6 +437,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+async def _settling(work: Coroutine[Any, Any, None]) -> None:
+    """``work``; when it fails, the event loop lives a moment longer, so aiosqlite's worker
+    thread can hand back the result of closing a connection that failed to open (else it
+    prints a traceback from a closed loop next to the one clean line)."""
+    try:
+        await work
+    except BaseException:
+        await asyncio.sleep(0.2)
+        raise
+
+
 def _on_database(url: str, work: Coroutine[Any, Any, None]) -> None:
     """Run ``work``; a failure to connect names the database and where it was looked for."""
     from sqlalchemy.exc import DBAPIError
@@ -444,7 +455,7 @@ def _on_database(url: str, work: Coroutine[Any, Any, None]) -> None:
     from bot.storage.engine import DatabaseError
 
     try:
-        asyncio.run(work)
+        asyncio.run(_settling(work))
     except (DatabaseError, DBAPIError, KeyProblem):
         raise  # these already say it is the database (see describe)
     except OSError as exc:  # refused, unknown host, timed out (asyncpg raises these as they are)
