@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -327,7 +327,3 @@ def open_value(
     if value is None:
         return None
     return open_(vault, SEALED[model].columns[column], value, aad(model, column, user_id, row))
-
-
-def sealed_tables() -> Iterator[tuple[type[Base], Sealed]]:
-    yield from SEALED.items()

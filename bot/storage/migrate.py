@@ -35,11 +35,8 @@ def alembic_config(url: str | None = None) -> Config:
 def _upgrade(connection: Connection, revision: str) -> None:
     from alembic import command
 
-    from bot.crypto.sealing import vault_or_none
-
     config = alembic_config()
     config.attributes["connection"] = connection
-    config.attributes["vault"] = vault_or_none(connection)  # 0006 seals what was plain
     command.upgrade(config, revision)
 
 

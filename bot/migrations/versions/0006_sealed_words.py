@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import context, op
+from alembic import op
 
 revision: str = "0006"
 down_revision: str | Sequence[str] | None = "0005"
@@ -38,7 +38,7 @@ def downgrade() -> None:
 
 
 def _vault() -> Any:
-    """The vault the bot passed in, or the one attached to the connection's engine."""
+    """The vault attached to the connection's engine (the bot's, or a command's)."""
     from bot.crypto.sealing import vault_or_none
 
-    return context.config.attributes.get("vault") or vault_or_none(op.get_bind())
+    return vault_or_none(op.get_bind())
