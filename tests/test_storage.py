@@ -211,6 +211,35 @@ async def test_sqlite_pragmas_on_every_connection(migrated: AsyncEngine, connect
             await conn.close()
 
 
+async def test_each_sqlite_statement_is_one_trip_with_the_usual_results(tmp_path: Path) -> None:
+    """The one-trip driver keeps the DBAPI's answers: rows, row counts, the new row's id,
+    executemany, and SQLite's errors as SQLAlchemy's."""
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.storage.sqlite_driver import OneTripCursor
+
+    made = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'trips.sqlite3'}")
+    try:
+        async with made.begin() as conn:
+            raw = await conn.get_raw_connection()
+            assert isinstance(raw.dbapi_connection.cursor(), OneTripCursor)  # type: ignore[union-attr]
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)"))
+            inserted = await conn.execute(text("INSERT INTO t (v) VALUES ('한국어 🙂')"))
+            assert inserted.lastrowid == 1
+            await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": "b"}, {"v": "c"}])
+            changed = await conn.execute(text("UPDATE t SET v = v || '!' WHERE id > 1"))
+            assert changed.rowcount == 2
+            rows = (await conn.execute(text("SELECT id, v FROM t ORDER BY id"))).all()
+            assert [tuple(r) for r in rows] == [(1, "한국어 🙂"), (2, "b!"), (3, "c!")]
+        with pytest.raises(IntegrityError):
+            async with made.begin() as conn:
+                await conn.execute(text("INSERT INTO t (v) VALUES ('b!')"))
+        async with made.connect() as conn:  # the failed transaction left nothing behind
+            assert await conn.scalar(text("SELECT count(*) FROM t")) == 3
+    finally:
+        await made.dispose()
+
+
 def test_create_engine_makes_the_sqlite_folder(tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "bot.sqlite3"
     engine = create_engine(f"sqlite+aiosqlite:///{path}")

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.storage.sqlite_driver import one_trip_dbapi
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
@@ -90,6 +92,8 @@ def create_engine(url: str) -> AsyncEngine:
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() != "sqlite":
         kwargs["pool_pre_ping"] = True
+    elif parsed.get_driver_name() == "aiosqlite":
+        kwargs["module"] = one_trip_dbapi()  # one trip to SQLite's thread per statement
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
