@@ -108,12 +108,12 @@ def count_flood_wait() -> None:
         _series.flood_waits.inc()
 
 
-def count_update(outcome: str) -> None:
+def count_update(outcome: str, updates: int = 1) -> None:
     """``outcome``: handled, retried or failed (a failure also counts as a handler error)."""
-    if _series is not None:
-        _series.updates.labels(outcome).inc()
+    if _series is not None and updates:
+        _series.updates.labels(outcome).inc(updates)
         if outcome == "failed":
-            _series.handler_errors.inc()
+            _series.handler_errors.inc(updates)
 
 
 def observe_tick(seconds: float) -> None:

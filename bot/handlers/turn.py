@@ -124,11 +124,10 @@ def private_turn(*, create: bool = True) -> Callable[[TurnHandler], PTBHandler]:
                 )
                 log.info("user_created", extra={"user": sender.id, "lang": language})
             user.chat_id = chat.id
-            user.last_seen_at = now
+            user.last_seen_at = user.updated_at = now  # one UPDATE, whatever the handler does
             if user.dormant:
                 user.dormant = False  # they are back: prompts resume
             await handler(Turn(update, context, session, user, now, out))
-            user.updated_at = now
 
         return wrapper
 

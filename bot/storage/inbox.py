@@ -101,12 +101,16 @@ def _int32(value: int) -> int:
     return folded - 2**32 if folded >= 2**31 else folded
 
 
-async def mark_processed(session: AsyncSession, update_id: int, now: dtm.datetime) -> None:
-    await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id == update_id)
-        .values(processed_at=now, payload=None)
-    )
+async def mark_processed(
+    session: AsyncSession, update_ids: Sequence[int], now: dtm.datetime
+) -> None:
+    """Handled: the update's words now live only where its handler stored them."""
+    if update_ids:
+        await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id.in_(update_ids))
+            .values(processed_at=now, payload=None)
+        )
 
 
 async def mark_failed(session: AsyncSession, update_id: int, now: dtm.datetime, error: str) -> None:

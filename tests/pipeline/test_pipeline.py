@@ -185,6 +185,35 @@ async def test_a_handler_that_fails_keeps_the_update_and_apologises(bot: Bot) ->
     assert "Something went wrong" in user.last_text()
 
 
+async def test_a_failing_update_costs_the_others_handled_with_it_nothing(bot: Bot) -> None:
+    """Updates of several chats share a transaction; one handler failing must not lose,
+    repeat or hold up the notes of the others."""
+    for user_id in (1001, 1002, 1003):
+        await onboard(bot.user(user_id))
+    async with bot.services.transaction() as session:  # 1002's handler will fail
+        await session.execute(
+            User.__table__.update().where(User.id == 1002).values(timezone="Nowhere/Void")
+        )
+    notes = [note_update(bot, user_id, f"note of {user_id}") for user_id in (1001, 1002, 1003)]
+    await bot.pipeline.receive(notes)
+    await bot.pipeline.settle()
+    assert bot.errors, "the handler was expected to fail"
+    bot.errors.clear()
+    for update in (notes[0], notes[2]):
+        chat = update.effective_chat
+        assert chat is not None
+        assert update.message is not None
+        assert [e.text for e in await stored_entries(bot, chat.id)] == [f"note of {chat.id}"]
+        assert reacted(bot, chat.id, update.message.message_id)
+    assert await stored_entries(bot, 1002) == []
+    async with bot.services.reading() as session:
+        kept = await session.get(InboxUpdate, notes[1].update_id)
+    assert kept is not None
+    assert kept.error is not None
+    assert kept.payload is not None
+    assert "Something went wrong" in bot.user(1002).last_text()
+
+
 async def test_only_one_process_sends(factory: BotFactory) -> None:
     first = await factory.start()
     second = await factory.start(api=first.api)
