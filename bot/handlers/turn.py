@@ -31,6 +31,9 @@ from bot.storage import users
 from bot.storage.models import OutboxMessage, User
 
 log = logging.getLogger(__name__)
+SEEN_PRECISION = dtm.timedelta(minutes=1)
+"""``last_seen_at`` (and ``updated_at``) are kept to the minute: a burst of notes writes the
+user row once, not once per note."""
 
 
 @dataclass
@@ -124,10 +127,13 @@ def private_turn(*, create: bool = True) -> Callable[[TurnHandler], PTBHandler]:
                 )
                 log.info("user_created", extra={"user": sender.id, "lang": language})
             user.chat_id = chat.id
-            user.last_seen_at = user.updated_at = now  # one UPDATE, whatever the handler does
+            if user.last_seen_at is None or now - user.last_seen_at >= SEEN_PRECISION:
+                user.last_seen_at = user.updated_at = now
             if user.dormant:
                 user.dormant = False  # they are back: prompts resume
             await handler(Turn(update, context, session, user, now, out))
+            if session.is_modified(user):
+                user.updated_at = now
 
         return wrapper
 

@@ -228,9 +228,11 @@ class InboxWorker:
         handled: list[int] = []
         try:
             async with self.services.transaction() as session:
-                for waiting in batch:
+                claims = await inbox.claim_many(
+                    session, [(waiting.update.update_id, waiting.key) for waiting in batch]
+                )
+                for waiting, claim in zip(batch, claims, strict=True):
                     update = waiting.update
-                    claim = await inbox.claim(session, update.update_id, waiting.key)
                     outcomes.append(claim is not inbox.Claim.WAIT)
                     if claim is not inbox.Claim.MINE:
                         continue

@@ -71,28 +71,45 @@ async def load_offset(session: AsyncSession) -> int | None:
 
 
 async def claim(session: AsyncSession, update_id: int, chat_key: int) -> Claim:
-    """Take the chat for this transaction and check that ``update_id`` is its next update.
+    """Take the chat for this transaction and check that ``update_id`` is its next update."""
+    return (await claim_many(session, [(update_id, chat_key)]))[0]
 
-    On PostgreSQL a transaction-scoped advisory lock on the chat makes replicas take turns;
+
+async def claim_many(session: AsyncSession, wanted: Sequence[tuple[int, int]]) -> list[Claim]:
+    """:func:`claim` for ``(update_id, chat_key)`` pairs of different chats, in one query.
+
+    On PostgreSQL a transaction-scoped advisory lock on each chat makes replicas take turns;
     on SQLite the process's single writer already does.
     """
+    claims: dict[int, Claim] = {}
     if session.get_bind().dialect.name == "postgresql":
-        locked = await session.scalar(
-            text("SELECT pg_try_advisory_xact_lock(:ns, :key)"),
-            {"ns": ADVISORY_NAMESPACE, "key": _int32(chat_key)},
+        for _, key in wanted:
+            locked = await session.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:ns, :key)"),
+                {"ns": ADVISORY_NAMESPACE, "key": _int32(key)},
+            )
+            if not locked:
+                claims[key] = Claim.WAIT
+    keys = [key for _, key in wanted if key not in claims]
+    heads: dict[int, int] = {}
+    if keys:
+        rows = await session.execute(
+            select(InboxUpdate.chat_key, func.min(InboxUpdate.update_id))
+            .where(InboxUpdate.processed_at.is_(None), InboxUpdate.chat_key.in_(keys))
+            .group_by(InboxUpdate.chat_key)
         )
-        if not locked:
-            return Claim.WAIT
-    head = await session.scalar(
-        select(func.min(InboxUpdate.update_id)).where(
-            InboxUpdate.processed_at.is_(None), InboxUpdate.chat_key == chat_key
-        )
-    )
-    if head is None or head > update_id:
-        return Claim.DONE
-    if head < update_id:
-        return Claim.WAIT
-    return Claim.MINE
+        heads = {int(key): int(head) for key, head in rows}
+    for update_id, key in wanted:
+        if key in claims:
+            continue
+        head = heads.get(key)
+        if head is None or head > update_id:
+            claims[key] = Claim.DONE
+        elif head < update_id:
+            claims[key] = Claim.WAIT
+        else:
+            claims[key] = Claim.MINE
+    return [claims[key] for _, key in wanted]
 
 
 def _int32(value: int) -> int:

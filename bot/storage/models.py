@@ -83,7 +83,7 @@ class User(Base):
     state_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # sealed
     # The id of the user's data key in the keyring (bot.crypto): what seals their words.
     key_id: Mapped[str | None] = mapped_column(String(32))
-    last_seen_at: Mapped[dtm.datetime | None]  # the user's latest message or tap
+    last_seen_at: Mapped[dtm.datetime | None]  # the user's latest message or tap, to the minute
     created_at: Mapped[dtm.datetime]
     updated_at: Mapped[dtm.datetime]
 
