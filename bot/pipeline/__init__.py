@@ -8,11 +8,12 @@
 2. **Handle.** :mod:`~bot.pipeline.worker` handles each chat's updates one at a time and in
    order, different chats concurrently. Handlers touch only the database: in one transaction
    they store what the user sent, write their replies as outbox rows
-   (:mod:`~bot.pipeline.outgoing`) and mark the update processed.
+   (:mod:`~bot.pipeline.outgoing`) and mark the update processed. Updates of different chats
+   that are ready together share that transaction (group commit).
 3. **Commit, then send.** :mod:`~bot.pipeline.sender`, the one paced sender
-   (:mod:`~bot.pipeline.pacing`), sends outbox rows after commit and records the result in a
-   short transaction of its own. A reply that fails is retried; it never rolls back the data.
-   Long work (files, recaps, drafts, imports) runs as tasks at send time
+   (:mod:`~bot.pipeline.pacing`), sends outbox rows after commit and records the results in
+   short transactions of its own, several at a time. A reply that fails is retried; it never
+   rolls back the data. Long work (files, recaps, drafts, imports) runs as tasks at send time
    (:mod:`~bot.pipeline.tasks`), outside any transaction.
 
 No Telegram call and no rate-limit wait ever happen inside a database transaction. On

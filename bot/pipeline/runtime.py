@@ -67,13 +67,11 @@ class Pipeline:
         """
         total = 0
         while True:
-            async with self.services.reading() as session:
-                rows = await inbox.pending(session, RECOVER_BATCH)
             cutoff = self.services.clock.now() - older_than if older_than is not None else None
+            async with self.services.reading() as session:  # not unsealing the fresh ones
+                rows = await inbox.pending(session, RECOVER_BATCH, received_before=cutoff)
             fresh = [
-                Update.de_json(_loads(row.payload), bot)
-                for row in rows
-                if row.payload is not None and (cutoff is None or row.received_at <= cutoff)
+                Update.de_json(_loads(row.payload), bot) for row in rows if row.payload is not None
             ]
             fresh = [u for u in fresh if u is not None]
             before = self.worker.queued

@@ -5,6 +5,13 @@ messages keep their order; different chats are sent concurrently), waits for its
 :class:`~bot.pipeline.pacing.Pacer` and sends it. No database transaction is open while it
 waits or sends; the result is written afterwards in a short transaction of its own.
 
+Results are written in batches: while other sends are under way, up to ``RECORD_BATCH``
+results wait and are written in one transaction, so a burst of replies costs one commit per
+batch rather than one per message. A chat's next row waits until its previous result is
+written, so each chat's order holds; when nothing else is being sent, a result is written
+at once. A crash between a send and its record sends that message again after the restart
+(acknowledged at least once, never lost).
+
 * A 429 pauses all sending for ``retry_after`` and the row goes again (one WARNING line).
 * Timeouts, network errors and 5xx answers retry with growing pauses (up to a minute) for a
   day; nothing that was stored is rolled back because a send failed.
@@ -16,6 +23,7 @@ waits or sends; the result is written afterwards in a short transaction of its o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dtm
 import logging
 from dataclasses import dataclass
@@ -40,6 +48,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 200
 MAX_IN_FLIGHT = 64
+RECORD_BATCH = 16  # results written together while other sends are under way
 GIVE_UP_AFTER = dtm.timedelta(days=1)
 MAX_BACKOFF = 60.0
 RECORD_ATTEMPTS = 8
@@ -88,6 +97,7 @@ class Sender:
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._wake = asyncio.Event()
         self._results: list[tuple[OutboxMessage, Result]] = []
+        self._sending = 0  # requests started and not answered yet (tasks not counted)
         self._record_lock = asyncio.Lock()
         self.next_ready: float | None = None
 
@@ -119,6 +129,8 @@ class Sender:
                 continue
             await self._slots.acquire()
             self._busy.add(row.chat_id)
+            if row.method != TASK:
+                self._sending += 1
             task = asyncio.create_task(self._deliver(row, resolved))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
@@ -132,6 +144,8 @@ class Sender:
                 await _wait_any(stop, may_send, seconds=1.0)
                 continue
             self._wake.clear()
+            if self._results and not self._record_lock.locked():
+                await self._flush_results()  # results that waited for a batch to fill
             try:
                 started = await self.pump()
             except Exception as exc:
@@ -150,6 +164,7 @@ class Sender:
         """Let sends already under way complete and record their results."""
         while self._running:
             await asyncio.gather(*list(self._running), return_exceptions=True)
+        await self._flush_results()
 
     async def close(self) -> None:
         """Let sends under way finish and record their results for a few seconds, then cancel
@@ -160,6 +175,8 @@ class Sender:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):  # unwritten results: those rows go again
+            await asyncio.wait_for(self._flush_results(), CLOSE_GRACE)
 
     async def drain(self) -> None:
         """Send until nothing is pending (tests and shutdown); waits through retries."""
@@ -191,13 +208,17 @@ class Sender:
             if row.method == TASK:  # a task paces its own sends (TaskContext)
                 result = await self._attempt(row, resolved)
             else:  # the turn is taken right before the request leaves
-                async with self.pacer.sending(row.chat_id, row.method):
-                    result = await self._attempt(row, resolved)
+                try:
+                    async with self.pacer.sending(row.chat_id, row.method):
+                        result = await self._attempt(row, resolved)
+                finally:
+                    self._sending -= 1
         except BaseException:  # cancelled at shutdown: the row stays pending
             self._release([row])
             raise
         self._results.append((row, result))
-        await self._flush_results()
+        if self._sending == 0 or len(self._results) >= RECORD_BATCH:
+            await self._flush_results()
 
     async def _flush_results(self) -> None:
         """Write every result waiting, in one transaction (whoever holds the lock writes the

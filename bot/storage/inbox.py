@@ -127,6 +127,7 @@ async def mark_processed(
             update(InboxUpdate)
             .where(InboxUpdate.update_id.in_(update_ids))
             .values(processed_at=now, payload=None)
+            .execution_options(synchronize_session=False)  # no InboxUpdate is loaded here
         )
 
 
@@ -139,14 +140,14 @@ async def mark_failed(session: AsyncSession, update_id: int, now: dtm.datetime, 
     )
 
 
-async def pending(session: AsyncSession, limit: int) -> list[InboxUpdate]:
-    """Pending updates, oldest first."""
-    rows = await session.scalars(
-        select(InboxUpdate)
-        .where(InboxUpdate.processed_at.is_(None))
-        .order_by(InboxUpdate.update_id)
-        .limit(limit)
-    )
+async def pending(
+    session: AsyncSession, limit: int, received_before: dtm.datetime | None = None
+) -> list[InboxUpdate]:
+    """Pending updates (received before ``received_before``, if given), oldest first."""
+    query = select(InboxUpdate).where(InboxUpdate.processed_at.is_(None))
+    if received_before is not None:
+        query = query.where(InboxUpdate.received_at <= received_before)
+    rows = await session.scalars(query.order_by(InboxUpdate.update_id).limit(limit))
     return list(rows)
 
 

@@ -1,6 +1,8 @@
 """The outbox: requests to Telegram written in the transaction of the data they acknowledge.
 
-Rows of one chat are sent in ``id`` order. A row is pending while ``sent_at`` is empty. Once
+Rows of one chat are sent in ``id`` order. The sender's writes here run in sessions that hold
+no outbox rows, so they skip SQLAlchemy's matching of loaded objects
+(``synchronize_session=False``). A row is pending while ``sent_at`` is empty. Once
 sent, a row is deleted, unless a later row may edit or delete its message: then only its
 ``message_id`` stays (the text is cleared) until :func:`purge`.
 """
@@ -69,18 +71,27 @@ async def mark_sent(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
         .values(sent_at=now, payload=None, message_id=message_id)
+        .execution_options(synchronize_session=False)  # the sender holds no rows in its session
     )
 
 
 async def remove_all(session: AsyncSession, row_ids: Sequence[int]) -> None:
     """:func:`remove` for many rows at once."""
     if row_ids:
-        await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(row_ids)))
+        await session.execute(
+            delete(OutboxMessage)
+            .where(OutboxMessage.id.in_(row_ids))
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def remove(session: AsyncSession, row_id: int) -> None:
     """Forget a row that was sent and is not referred to, or that Telegram refused for good."""
-    await session.execute(delete(OutboxMessage).where(OutboxMessage.id == row_id))
+    await session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def drop_chat(session: AsyncSession, chat_id: int) -> None:
@@ -98,7 +109,12 @@ async def retry_later(
     values: dict[str, object] = {"not_before": when, "error": reason[:200]}
     if count:
         values["attempts"] = OutboxMessage.attempts + 1
-    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(values))
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def forget_chat(session: AsyncSession, chat_id: int) -> None:
