@@ -46,6 +46,10 @@ JOB_NAME = "weekly-prompts"
 BATCH = 200
 RECOVER_AFTER = dtm.timedelta(seconds=30)  # stored updates nobody picked up (a dead replica)
 REMINDER_AFTER = dtm.timedelta(days=1)
+HOUSEKEEPING_EVERY = dtm.timedelta(seconds=30)
+"""Purging old rows and recording the tick for ``health`` (late after 2 minutes) need not
+happen on every pass when the interval is short: a 1-s scheduler would write twice a second."""
+HOUSEKEEPING_KEY = "scheduler_housekeeping_at"
 SILENT_WEEKS_BEFORE_WELCOME_BACK = 3
 
 
@@ -69,11 +73,16 @@ async def _tick(context: BotContext) -> None:
     began = services.clock.now()
     await run_due(services)
     await periodic.run_drafts(services)
-    await periodic.tidy(services)
+    last = context.application.bot_data.get(HOUSEKEEPING_KEY)
+    housekeeping = not isinstance(last, dtm.datetime) or began - last >= HOUSEKEEPING_EVERY
+    if housekeeping:
+        await periodic.tidy(services)
     now = services.clock.now()
     seconds = (now - began).total_seconds()
-    async with services.transaction() as session:
-        await operations.record_tick(session, now, seconds)
+    if housekeeping:
+        async with services.transaction() as session:
+            await operations.record_tick(session, now, seconds)
+        context.application.bot_data[HOUSEKEEPING_KEY] = began
     metrics.observe_tick(seconds)
     if metrics.enabled():  # the backlog counts are for /metrics only
         async with services.reading() as session:
