@@ -11,7 +11,7 @@ import datetime as dtm
 import enum
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import BigInteger, cast, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto.sealing import sealed_values
@@ -57,12 +57,17 @@ async def store(
 
 
 async def save_offset(session: AsyncSession, offset: int, now: dtm.datetime) -> None:
-    """Remember the next ``getUpdates`` offset (it only ever grows)."""
-    row = await session.get(ServiceState, OFFSET_KEY)
-    if row is None:
-        session.add(ServiceState(name=OFFSET_KEY, value=str(offset), updated_at=now))
-    elif int(row.value) < offset:
-        row.value, row.updated_at = str(offset), now
+    """Remember the next ``getUpdates`` offset (it only ever grows); one statement."""
+    statement = insert_for(session, ServiceState).values(
+        name=OFFSET_KEY, value=str(offset), updated_at=now
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["name"],
+            set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+            where=cast(ServiceState.value, BigInteger) < offset,
+        )
+    )
 
 
 async def load_offset(session: AsyncSession) -> int | None:

@@ -225,3 +225,14 @@ async def test_only_one_process_sends(factory: BotFactory) -> None:
     assert len(first.api.calls) == sent_by_first
     await first.pipeline.settle()  # the sender sends it
     assert len(first.api.calls) > sent_by_first
+
+
+async def test_the_stored_polling_offset_only_grows(bot: Bot) -> None:
+    """A restart asks Telegram from the stored offset: an older batch stored late must not
+    move it back, or confirmed updates would come again."""
+    from bot.storage import inbox
+
+    for offset, expected in ((5, 5), (100, 100), (50, 100), (101, 101)):
+        async with bot.services.transaction() as session:
+            await inbox.save_offset(session, offset, bot.clock.now())
+        assert await bot.pipeline.offset() == expected
