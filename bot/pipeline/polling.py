@@ -44,7 +44,7 @@ async def poll(bot: Bot, pipeline: Pipeline, stop: asyncio.Event) -> None:
             updates = fetch.result()
             if updates:
                 following = updates[-1].update_id + 1
-                await pipeline.receive(updates, offset=following)
+                await pipeline.receive(updates, offset=following, handle_now=True)
                 offset = following
             failures = 0
         except InvalidToken:

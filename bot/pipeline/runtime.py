@@ -28,6 +28,7 @@ from bot.pipeline.worker import (
 )
 from bot.services import Services
 from bot.storage import inbox
+from bot.storage.errors import is_transient
 
 log = logging.getLogger(__name__)
 PIPELINE_KEY = "pipeline"
@@ -46,13 +47,36 @@ class Pipeline:
         self.worker = InboxWorker(services, dispatch, self.processor, self.sender.wake)
         self.lease = SenderLease(services)
 
-    async def receive(self, updates: Sequence[Update], *, offset: int | None = None) -> None:
+    async def receive(
+        self, updates: Sequence[Update], *, offset: int | None = None, handle_now: bool = False
+    ) -> None:
         """Commit ``updates`` to the inbox (and the next polling ``offset``), then queue them.
 
         When this returns, the updates are durable and may be confirmed to Telegram.
+
+        With ``handle_now`` (polling, whose batches arrive one at a time) and nothing queued,
+        they are handled in the same transaction that stores them, so a note is stored,
+        handled and acknowledged with one commit. If any of them cannot be, that transaction
+        is rolled back and they take the usual way: stored alone, then queued.
         """
         rows = [(u.update_id, chat_key(u), u.to_json()) for u in updates]
         now = self.services.clock.now()
+        if handle_now and updates and self.worker.queued == 0:
+            try:
+                async with self.services.transaction() as session:
+                    await inbox.store(session, rows, now)
+                    if offset is not None:
+                        await inbox.save_offset(session, offset, now)
+                    if not await self.worker.handle_in(session, updates):
+                        raise _NotNow
+                self.worker.committed(len(updates))
+                return
+            except _NotNow:
+                pass
+            except Exception as exc:
+                if is_transient(exc):
+                    raise  # storing alone would fail the same way: polling asks again
+                log.debug("handle_now_failed", exc_info=exc)  # handled again, queued
         async with self.services.transaction() as session:
             await inbox.store(session, rows, now)
             if offset is not None:
@@ -105,6 +129,10 @@ class Pipeline:
     async def offset(self) -> int | None:
         async with self.services.reading() as session:
             return await inbox.load_offset(session)
+
+
+class _NotNow(Exception):
+    """Updates that cannot be handled in the transaction that stores them."""
 
 
 def _loads(payload: str) -> dict[str, object]:

@@ -30,7 +30,7 @@ import contextvars
 import datetime as dtm
 import heapq
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,6 +196,42 @@ class InboxWorker:
                 del self._queues[key]
             if not self._tasks:
                 self._idle.set()
+
+    async def handle_in(self, session: AsyncSession, updates: Sequence[Update]) -> bool:
+        """Handle ``updates``, just stored in the caller's open transaction, right there.
+
+        This is the fast path of polling when nothing is queued: storing an update and
+        handling it then commit together, one transaction instead of two. Each chat's
+        updates go in order. False when any of them cannot be handled now (another update
+        of its chat comes first, or a handler failed): the caller then rolls back, stores
+        them alone and queues them, as usual.
+        """
+        ordered = sorted(updates, key=lambda update: update.update_id)
+        firsts: dict[int, int] = {}
+        for update in ordered:
+            firsts.setdefault(chat_key(update), update.update_id)
+        claims = await inbox.claim_many(session, [(uid, key) for key, uid in firsts.items()])
+        if any(claim is not inbox.Claim.MINE for claim in claims):
+            return False
+        for update in ordered:
+            unit = Unit(session, update.update_id, self.services.clock.now())
+            token = _CURRENT.set(unit)
+            try:
+                await self._dispatch(update)
+            finally:
+                _CURRENT.reset(token)
+            if unit.error is not None:
+                return False
+        done = [update.update_id for update in ordered]
+        await inbox.mark_processed(session, done, self.services.clock.now())
+        return True
+
+    def committed(self, updates: int) -> None:
+        """``updates`` handled by :meth:`handle_in` were committed: count them, wake the
+        sender."""
+        self.handled += updates
+        metrics.count_update("handled", updates)
+        self._on_commit()
 
     async def _handle_into(self, outcome: list[bool], update: Update, key: int) -> None:
         waiting = _Waiting(update, key, asyncio.get_running_loop().create_future())

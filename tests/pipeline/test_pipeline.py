@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from telegram import Update
 
 from bot.handlers.reactions import SAVED_REACTION
@@ -230,9 +230,52 @@ async def test_only_one_process_sends(factory: BotFactory) -> None:
 async def test_the_stored_polling_offset_only_grows(bot: Bot) -> None:
     """A restart asks Telegram from the stored offset: an older batch stored late must not
     move it back, or confirmed updates would come again."""
-    from bot.storage import inbox
-
     for offset, expected in ((5, 5), (100, 100), (50, 100), (101, 101)):
         async with bot.services.transaction() as session:
             await inbox.save_offset(session, offset, bot.clock.now())
         assert await bot.pipeline.offset() == expected
+
+
+async def test_polling_stores_and_handles_a_quiet_chat_in_one_commit(bot: Bot) -> None:
+    """With nothing queued, polling's batch is handled in the transaction that stores it:
+    the notes are stored once, in order, and acknowledged."""
+    await onboard(bot.user(1001))
+    notes = [note_update(bot, 1001, f"quick {n}") for n in range(3)]
+    commits: list[object] = []
+
+    def count(connection: object) -> None:
+        commits.append(connection)
+
+    event.listen(bot.services.engine.sync_engine, "commit", count)
+    await bot.pipeline.receive(notes, offset=notes[-1].update_id + 1, handle_now=True)
+    event.remove(bot.services.engine.sync_engine, "commit", count)
+    assert len(commits) == 1
+    assert bot.pipeline.worker.queued == 0
+    await bot.pipeline.settle()
+    assert [e.text for e in await stored_entries(bot, 1001)] == [f"quick {n}" for n in range(3)]
+    for update in notes:
+        assert update.message is not None
+        assert reacted(bot, 1001, update.message.message_id)
+    assert await bot.pipeline.offset() == notes[-1].update_id + 1
+
+
+async def test_a_failing_handler_sends_polling_batch_the_usual_way(bot: Bot) -> None:
+    """If one update of the batch fails, nothing of the shared transaction stays: the batch
+    is stored alone and queued, the others are stored once, the failing one is kept."""
+    for user_id in (1001, 1002):
+        await onboard(bot.user(user_id))
+    async with bot.services.transaction() as session:
+        await session.execute(
+            User.__table__.update().where(User.id == 1002).values(timezone="Nowhere/Void")
+        )
+    notes = [note_update(bot, 1001, "kept"), note_update(bot, 1002, "fails")]
+    await bot.pipeline.receive(notes, offset=notes[-1].update_id + 1, handle_now=True)
+    await bot.pipeline.settle()
+    bot.errors.clear()
+    assert [e.text for e in await stored_entries(bot, 1001)] == ["kept"]
+    assert await stored_entries(bot, 1002) == []
+    async with bot.services.reading() as session:
+        kept = await session.get(InboxUpdate, notes[1].update_id)
+    assert kept is not None
+    assert kept.error is not None
+    assert "Something went wrong" in bot.user(1002).last_text()

@@ -386,10 +386,19 @@ class WriteLock:
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
             )
             self.tables = [r[0] for r in names]
-            await connection.execute("BEGIN")
             quoted = ", ".join(f'"{name}"' for name in self.tables)
-            await connection.execute(f"LOCK TABLE {quoted} IN EXCLUSIVE MODE")
-            return connection
+            for _ in range(20):
+                # LOCK TABLE takes the tables one by one, so the bot's transaction in
+                # between can deadlock with it; PostgreSQL then aborts one of the two.
+                # Like any writer, the lock-taker tries again.
+                await connection.execute("BEGIN")
+                try:
+                    await connection.execute(f"LOCK TABLE {quoted} IN EXCLUSIVE MODE")
+                except asyncpg.exceptions.DeadlockDetectedError:
+                    await connection.execute("ROLLBACK")
+                    continue
+                return connection
+            raise RuntimeError("could not lock the tables")
 
         self._pg = self._loop.run(lock())
 
