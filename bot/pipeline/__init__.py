@@ -9,7 +9,9 @@
    order, different chats concurrently. Handlers touch only the database: in one transaction
    they store what the user sent, write their replies as outbox rows
    (:mod:`~bot.pipeline.outgoing`) and mark the update processed. Updates of different chats
-   that are ready together share that transaction (group commit).
+   that are ready together share that transaction (group commit). When nothing is queued,
+   polling stores and handles a batch in one transaction
+   (:meth:`Pipeline.receive <bot.pipeline.runtime.Pipeline.receive>` with ``handle_now``).
 3. **Commit, then send.** :mod:`~bot.pipeline.sender`, the one paced sender
    (:mod:`~bot.pipeline.pacing`), sends outbox rows after commit and records the results in
    short transactions of its own, several at a time. A reply that fails is retried; it never

@@ -1,8 +1,9 @@
 """Long polling without PTB's ``Updater``: an update is confirmed only after it is stored.
 
 Telegram forgets updates once ``getUpdates`` is called with a higher ``offset``. So each
-batch is committed to the inbox (together with the next offset) before the next call, and a
-crash at any point loses nothing: the next start asks again from the stored offset.
+batch is committed to the inbox (together with the next offset, and, when nothing is queued,
+with its handling) before the next call, and a crash at any point loses nothing: the next
+start asks again from the stored offset.
 Network trouble and a busy database are one WARNING line each, then a growing pause.
 """
 
