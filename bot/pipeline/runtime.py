@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Sequence
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, Update
 
 from bot.pipeline.leader import SenderLease
@@ -64,9 +65,7 @@ class Pipeline:
         if handle_now and updates and self.worker.queued == 0:
             try:
                 async with self.services.transaction() as session:
-                    await inbox.store(session, rows, now)
-                    if offset is not None:
-                        await inbox.save_offset(session, offset, now)
+                    await _store(session, rows, offset, now)
                     if not await self.worker.handle_in(session, updates):
                         raise _NotNow
                 self.worker.committed(len(updates))
@@ -78,9 +77,7 @@ class Pipeline:
                     raise  # storing alone would fail the same way: polling asks again
                 log.debug("handle_now_failed", exc_info=exc)  # handled again, queued
         async with self.services.transaction() as session:
-            await inbox.store(session, rows, now)
-            if offset is not None:
-                await inbox.save_offset(session, offset, now)
+            await _store(session, rows, offset, now)
         self.worker.submit(updates)
 
     async def recover(self, bot: Bot, *, older_than: dtm.timedelta | None = None) -> int:
@@ -129,6 +126,15 @@ class Pipeline:
     async def offset(self) -> int | None:
         async with self.services.reading() as session:
             return await inbox.load_offset(session)
+
+
+async def _store(
+    session: AsyncSession, rows: list[tuple[int, int, str]], offset: int | None, now: dtm.datetime
+) -> None:
+    """The updates into the inbox, and the next polling offset with them."""
+    await inbox.store(session, rows, now)
+    if offset is not None:
+        await inbox.save_offset(session, offset, now)
 
 
 class _NotNow(Exception):

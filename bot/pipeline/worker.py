@@ -214,13 +214,7 @@ class InboxWorker:
         if any(claim is not inbox.Claim.MINE for claim in claims):
             return False
         for update in ordered:
-            unit = Unit(session, update.update_id, self.services.clock.now())
-            token = _CURRENT.set(unit)
-            try:
-                await self._dispatch(update)
-            finally:
-                _CURRENT.reset(token)
-            if unit.error is not None:
+            if await self._run_handlers(session, update) is not None:
                 return False
         done = [update.update_id for update in ordered]
         await inbox.mark_processed(session, done, self.services.clock.now())
@@ -232,6 +226,17 @@ class InboxWorker:
         self.handled += updates
         metrics.count_update("handled", updates)
         self._on_commit()
+
+    async def _run_handlers(self, session: AsyncSession, update: Update) -> BaseException | None:
+        """Run PTB's handlers for ``update`` in ``session``'s transaction, which they see as
+        the current :class:`Unit`; the error a handler failed with, if one did."""
+        unit = Unit(session, update.update_id, self.services.clock.now())
+        token = _CURRENT.set(unit)
+        try:
+            await self._dispatch(update)
+        finally:
+            _CURRENT.reset(token)
+        return unit.error
 
     async def _handle_into(self, outcome: list[bool], update: Update, key: int) -> None:
         waiting = _Waiting(update, key, asyncio.get_running_loop().create_future())
@@ -272,14 +277,9 @@ class InboxWorker:
                     outcomes.append(claim is not inbox.Claim.WAIT)
                     if claim is not inbox.Claim.MINE:
                         continue
-                    unit = Unit(session, update.update_id, self.services.clock.now())
-                    token = _CURRENT.set(unit)
-                    try:
-                        await self._dispatch(update)
-                    finally:
-                        _CURRENT.reset(token)
-                    if unit.error is not None:
-                        raise _HandlerFailed from unit.error
+                    error = await self._run_handlers(session, update)
+                    if error is not None:
+                        raise _HandlerFailed from error
                     handled.append(update.update_id)
                 await inbox.mark_processed(session, handled, self.services.clock.now())
         except Exception as exc:
@@ -290,10 +290,8 @@ class InboxWorker:
             # Nothing of the batch was stored: each update again, alone, so that only the
             # failing one is kept aside with an apology.
             return [await self._handle(waiting.update, waiting.key) for waiting in batch]
-        self.handled += len(handled)
-        metrics.count_update("handled", len(handled))
         if handled:
-            self._on_commit()
+            self.committed(len(handled))
         return outcomes
 
     async def _handle(self, update: Update, key: int) -> bool:
@@ -306,14 +304,9 @@ class InboxWorker:
                     return True
                 if claim is inbox.Claim.WAIT:
                     return False
-                unit = Unit(session, update.update_id, now)
-                token = _CURRENT.set(unit)
-                try:
-                    await self._dispatch(update)
-                finally:
-                    _CURRENT.reset(token)
-                if unit.error is not None:
-                    raise unit.error
+                error = await self._run_handlers(session, update)
+                if error is not None:
+                    raise error
                 await inbox.mark_processed(session, [update.update_id], now)
         except Exception as exc:
             if is_transient(exc):
@@ -325,9 +318,7 @@ class InboxWorker:
             log.error("handler_error", extra={"update": update.update_id}, exc_info=exc)
             metrics.count_update("failed")
             return await self._give_up(update, key, exc)
-        self.handled += 1
-        metrics.count_update("handled")
-        self._on_commit()
+        self.committed(1)
         return True
 
     async def _give_up(self, update: Update, key: int, exc: BaseException) -> bool:
