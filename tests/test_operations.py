@@ -38,6 +38,24 @@ async def test_healthy_after_a_tick_and_unhealthy_when_the_scheduler_stops(bot: 
     assert operations.problems(await status_of(bot), 30) == ["the scheduler last ran 10 min ago"]
 
 
+async def test_a_fast_scheduler_records_its_tick_every_30_seconds_and_stays_healthy(
+    bot: Bot,
+) -> None:
+    """With a 1-s interval the tick is recorded for ``health`` every 30 s, not every pass,
+    and health never calls it late."""
+    bot.clock.set(SLOT)
+    await bot.tick()
+    for _ in range(29):
+        bot.clock.advance(seconds=1)
+        await bot.tick()
+    status = await status_of(bot)
+    assert status.last_tick == SLOT
+    assert operations.problems(status, 1) == []
+    bot.clock.advance(seconds=1)
+    await bot.tick()
+    assert (await status_of(bot)).last_tick == SLOT + dtm.timedelta(seconds=30)
+
+
 async def test_a_growing_send_backlog_is_reported(bot: Bot) -> None:
     user = bot.user()
     await onboard(user)
