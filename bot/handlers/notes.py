@@ -60,7 +60,8 @@ async def save_note(turn: Turn, content: Content) -> None:
     message = turn.message
     assert message is not None
     week = turn.current_week
-    entry = await entries.add_entry(
+    first_of_week = not await entries.has_note_in_week(turn.session, turn.user.id, week.key)
+    await entries.add_entry(
         turn.session,
         user_id=turn.user.id,
         week=week.key,
@@ -76,7 +77,7 @@ async def save_note(turn: Turn, content: Content) -> None:
     log.info("note_saved", extra={"user": turn.user.id, "week": week.key, "kind": content.kind})
     # The reaction acknowledges every note; the first of the week also says where notes go.
     turn.out.react(message.message_id, SAVED_REACTION)
-    if not await entries.has_earlier_note(turn.session, turn.user.id, week.key, entry.id):
+    if first_of_week:
         key = "note.saved" if turn.user.onboarded else "note.saved_finish_setup"
         turn.reply(turn.tr(key, week=week.week))
 

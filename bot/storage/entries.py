@@ -26,7 +26,10 @@ async def add_entry(
     file_unique_id: str | None = None,
     duration: int | None = None,
 ) -> Entry:
-    """Store one message; the same Telegram message twice (a redelivered update) is stored once."""
+    """Store one message; the same Telegram message twice (a redelivered update) is stored once.
+
+    The row is written at the session's next flush (a later query or the commit), together
+    with the transaction's other new rows."""
     existing = await find_entry(session, chat_id, message_id)
     if existing is not None:
         return existing
@@ -46,7 +49,6 @@ async def add_entry(
         edited_at=None,
     )
     session.add(entry)
-    await session.flush()
     return entry
 
 
@@ -70,16 +72,11 @@ async def apply_edit(
     return entry
 
 
-async def has_earlier_note(session: AsyncSession, user_id: int, week: str, entry_id: int) -> bool:
-    """Whether the user kept another note this week before ``entry_id``."""
+async def has_note_in_week(session: AsyncSession, user_id: int, week: str) -> bool:
+    """Whether the user kept a note (not a review answer) in ``week``."""
     found = await session.scalar(
         select(Entry.id)
-        .where(
-            Entry.user_id == user_id,
-            Entry.week == week,
-            Entry.answer_id.is_(None),
-            Entry.id < entry_id,
-        )
+        .where(Entry.user_id == user_id, Entry.week == week, Entry.answer_id.is_(None))
         .limit(1)
     )
     return found is not None
