@@ -14,7 +14,6 @@ import json
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, Update
 
 from bot.pipeline.leader import SenderLease
@@ -60,14 +59,14 @@ class Pipeline:
         handled and acknowledged with one commit. If any of them cannot be, that transaction
         is rolled back and they take the usual way: stored alone, then queued.
         """
-        rows = [(u.update_id, chat_key(u), u.to_json()) for u in updates]
         now = self.services.clock.now()
         if handle_now and updates and self.worker.queued == 0:
             try:
                 async with self.services.transaction() as session:
-                    await _store(session, rows, offset, now)
                     if not await self.worker.handle_in(session, updates):
                         raise _NotNow
+                    if offset is not None:
+                        await inbox.save_offset(session, offset, now)
                 self.worker.committed(len(updates))
                 return
             except _NotNow:
@@ -76,8 +75,11 @@ class Pipeline:
                 if is_transient(exc):
                     raise  # storing alone would fail the same way: polling asks again
                 log.debug("handle_now_failed", exc_info=exc)  # handled again, queued
+        rows = [(u.update_id, chat_key(u), u.to_json()) for u in updates]
         async with self.services.transaction() as session:
-            await _store(session, rows, offset, now)
+            await inbox.store(session, rows, now)
+            if offset is not None:
+                await inbox.save_offset(session, offset, now)
         self.worker.submit(updates)
 
     async def recover(self, bot: Bot, *, older_than: dtm.timedelta | None = None) -> int:
@@ -126,15 +128,6 @@ class Pipeline:
     async def offset(self) -> int | None:
         async with self.services.reading() as session:
             return await inbox.load_offset(session)
-
-
-async def _store(
-    session: AsyncSession, rows: list[tuple[int, int, str]], offset: int | None, now: dtm.datetime
-) -> None:
-    """The updates into the inbox, and the next polling offset with them."""
-    await inbox.store(session, rows, now)
-    if offset is not None:
-        await inbox.save_offset(session, offset, now)
 
 
 class _NotNow(Exception):

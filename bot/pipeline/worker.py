@@ -198,26 +198,24 @@ class InboxWorker:
                 self._idle.set()
 
     async def handle_in(self, session: AsyncSession, updates: Sequence[Update]) -> bool:
-        """Handle ``updates``, just stored in the caller's open transaction, right there.
+        """Handle ``updates``, which were not stored yet, right here in the caller's open
+        transaction, and store them as processed in it.
 
-        This is the fast path of polling when nothing is queued: storing an update and
-        handling it then commit together, one transaction instead of two. Each chat's
-        updates go in order. False when any of them cannot be handled now (another update
-        of its chat comes first, or a handler failed): the caller then rolls back, stores
-        them alone and queues them, as usual.
+        This is the fast path of polling when nothing is queued: the update is stored and
+        handled with one commit, and its words are written only where its handler puts
+        them (the inbox keeps its id, not its payload). Each chat's updates go in order.
+        False when any of them cannot be handled now (stored before, a pending update of its
+        chat comes first, another replica holds the chat, or a handler failed): the caller
+        then rolls back, stores them pending and queues them, as usual.
         """
         ordered = sorted(updates, key=lambda update: update.update_id)
-        firsts: dict[int, int] = {}
-        for update in ordered:
-            firsts.setdefault(chat_key(update), update.update_id)
-        claims = await inbox.claim_many(session, [(uid, key) for key, uid in firsts.items()])
-        if any(claim is not inbox.Claim.MINE for claim in claims):
+        keyed = [(update.update_id, chat_key(update)) for update in ordered]
+        if not await inbox.claim_new(session, keyed):
             return False
+        await inbox.store_handled(session, keyed, self.services.clock.now())
         for update in ordered:
             if await self._run_handlers(session, update) is not None:
                 return False
-        done = [update.update_id for update in ordered]
-        await inbox.mark_processed(session, done, self.services.clock.now())
         return True
 
     def committed(self, updates: int) -> None:

@@ -56,6 +56,28 @@ async def store(
     await session.execute(statement, values)
 
 
+async def store_handled(
+    session: AsyncSession, updates: Sequence[tuple[int, int]], now: dtm.datetime
+) -> None:
+    """Insert ``(update_id, chat_key)`` rows for updates handled in this same transaction:
+    already processed, so their words are stored only where the handlers put them."""
+    if updates:
+        await session.execute(
+            insert_for(session, InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"]),
+            [
+                {
+                    "update_id": update_id,
+                    "chat_key": chat_key,
+                    "payload": None,
+                    "received_at": now,
+                    "processed_at": now,
+                    "attempts": 0,
+                }
+                for update_id, chat_key in updates
+            ],
+        )
+
+
 async def save_offset(session: AsyncSession, offset: int, now: dtm.datetime) -> None:
     """Remember the next ``getUpdates`` offset (it only ever grows); one statement."""
     statement = insert_for(session, ServiceState).values(
@@ -115,6 +137,31 @@ async def claim_many(session: AsyncSession, wanted: Sequence[tuple[int, int]]) -
         else:
             claims[key] = Claim.MINE
     return [claims[key] for _, key in wanted]
+
+
+async def claim_new(session: AsyncSession, updates: Sequence[tuple[int, int]]) -> bool:
+    """Whether ``(update_id, chat_key)`` updates, not stored yet, may be handled in this
+    transaction right away: none of them was stored before and none of their chats has a
+    pending update. On PostgreSQL each chat's advisory lock is taken too, as :func:`claim_many`
+    does."""
+    keys = sorted({key for _, key in updates})
+    if session.get_bind().dialect.name == "postgresql":
+        for key in keys:
+            locked = await session.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:ns, :key)"),
+                {"ns": ADVISORY_NAMESPACE, "key": _int32(key)},
+            )
+            if not locked:
+                return False
+    found = await session.scalar(
+        select(InboxUpdate.update_id)
+        .where(
+            InboxUpdate.update_id.in_([update_id for update_id, _ in updates])
+            | (InboxUpdate.processed_at.is_(None) & InboxUpdate.chat_key.in_(keys))
+        )
+        .limit(1)
+    )
+    return found is None
 
 
 def _int32(value: int) -> int:

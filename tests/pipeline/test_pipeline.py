@@ -257,6 +257,33 @@ async def test_polling_stores_and_handles_a_quiet_chat_in_one_commit(bot: Bot) -
         assert update.message is not None
         assert reacted(bot, 1001, update.message.message_id)
     assert await bot.pipeline.offset() == notes[-1].update_id + 1
+    async with bot.services.reading() as session:  # the words live only in the entries
+        rows = [await session.get(InboxUpdate, update.update_id) for update in notes]
+    assert all(row is not None and row.processed_at is not None for row in rows)
+    assert [row.payload for row in rows if row is not None] == [None, None, None]
+
+
+async def test_a_redelivered_update_on_the_fast_path_is_handled_once(bot: Bot) -> None:
+    """An update stored before (handled, or still pending) that polling hands over again is
+    not handled a second time: one entry, one reaction."""
+    await onboard(bot.user(1001))
+    handled, pending = note_update(bot, 1001, "handled"), note_update(bot, 1001, "pending")
+    await bot.pipeline.receive([handled], handle_now=True)
+    await bot.pipeline.settle()
+    async with bot.services.transaction() as session:  # stored, not handled yet (a crash)
+        await inbox.store(session, [(pending.update_id, 1001, pending.to_json())], bot.clock.now())
+    for update in (handled, pending):
+        await bot.pipeline.receive([update], handle_now=True)
+        await bot.pipeline.settle()
+    assert [e.text for e in await stored_entries(bot, 1001)] == ["handled", "pending"]
+    for update in (handled, pending):
+        assert update.message is not None
+        reactions = [
+            call
+            for call in bot.api.calls_to("setMessageReaction")
+            if call.params.get("message_id") == update.message.message_id
+        ]
+        assert len(reactions) == 1
 
 
 async def test_a_failing_handler_sends_polling_batch_the_usual_way(bot: Bot) -> None:
