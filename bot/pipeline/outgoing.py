@@ -63,6 +63,7 @@ class Outgoing:
         self.chat_id = chat_id
         self.user_id = user_id
         self.now = now
+        self.rows: list[OutboxMessage] = []  # added here, in order
 
     def _add(self, method: str, payload: dict[str, Any]) -> OutboxMessage:
         row = OutboxMessage(
@@ -75,6 +76,7 @@ class Outgoing:
             attempts=0,
         )
         self.session.add(row)
+        self.rows.append(row)
         return row
 
     async def ref(self, row: OutboxMessage) -> Ref:

@@ -44,7 +44,7 @@ class Pipeline:
         self.pacer = Pacer(services.clock)
         self.sender = Sender(bot, services, self.pacer)
         self.processor = ChatOrderedProcessor(MAX_CONCURRENT_CHATS)
-        self.worker = InboxWorker(services, dispatch, self.processor, self.sender.wake)
+        self.worker = InboxWorker(services, dispatch, self.processor, self.sender)
         self.lease = SenderLease(services)
 
     async def receive(
@@ -63,11 +63,12 @@ class Pipeline:
         if handle_now and updates and self.worker.queued == 0:
             try:
                 async with self.services.transaction() as session:
-                    if not await self.worker.handle_in(session, updates):
+                    done = await self.worker.handle_in(session, updates)
+                    if done is None:
                         raise _NotNow
                     if offset is not None:
                         await inbox.save_offset(session, offset, now)
-                self.worker.committed(len(updates))
+                await self.worker.committed(done)
                 return
             except _NotNow:
                 pass

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import datetime as dtm
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,7 @@ RECORD_ATTEMPTS = 8
 CLOSE_GRACE = 5.0  # seconds sends under way may take to finish at shutdown
 MAX_FAILED_ATTEMPTS = 3  # a task that fails this often with an error of ours is given up
 SEND_TIMEOUT = 30.0  # a slow answer is awaited rather than sent twice
+IDLE_PASS = 0.25  # seconds between looks at the outbox when nothing woke the sender
 BENIGN_BAD_REQUESTS = ("message is not modified",)
 GONE_BAD_REQUESTS = (
     "message to edit not found",
@@ -99,6 +101,8 @@ class Sender:
         self._results: list[tuple[OutboxMessage, Result]] = []
         self._sending = 0  # requests started and not answered yet (tasks not counted)
         self._record_lock = asyncio.Lock()
+        self._live = False  # run() is under way
+        self._may_send: asyncio.Event | None = None
         self.next_ready: float | None = None
 
     def wake(self) -> None:
@@ -123,22 +127,70 @@ class Sender:
         started = False
         self.next_ready = None
         for row in rows:
+            if row.chat_id in self._busy:  # handed over (:meth:`take`) while we were reading
+                continue
             if counts_for_chat(row.method) and not self.pacer.chat_ready(row.chat_id):
                 ready = self.pacer.chat_ready_at(row.chat_id)
                 self.next_ready = min(ready, self.next_ready or ready)
                 continue
             await self._slots.acquire()
-            self._busy.add(row.chat_id)
-            if row.method != TASK:
-                self._sending += 1
-            task = asyncio.create_task(self._deliver(row, resolved))
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
+            if row.chat_id in self._busy:
+                self._slots.release()
+                continue
+            self._start(row, resolved)
             started = True
         return started
 
+    def takes_rows(self) -> bool:
+        """Whether rows may be handed over as they commit (:meth:`take`): this process is
+        sending now."""
+        return self._live and (self._may_send is None or self._may_send.is_set())
+
+    async def take(self, rows: Sequence[OutboxMessage], everything: bool) -> None:
+        """Rows were committed; start sending ``rows`` now, from memory, instead of reading
+        them back from the outbox.
+
+        Each of ``rows`` must be its chat's oldest pending row (the committing transaction
+        checked: :func:`bot.storage.outbox.first_pending`). One that cannot go at once (its
+        chat is busy or must wait for its slot, no slot is free, it refers to another row,
+        or it is a task) is left to :meth:`pump`. With ``everything``, ``rows`` are all the
+        rows the transaction wrote, so when each of them goes there is nothing to look for.
+        """
+        left = not everything or not self.takes_rows()
+        if self.takes_rows():
+            for row in rows:
+                if (
+                    row.method == TASK
+                    or row.chat_id in self._busy
+                    or self._slots.locked()
+                    or (counts_for_chat(row.method) and not self.pacer.chat_ready(row.chat_id))
+                    or isinstance(target_of((row.payload or {}).get("target")), Ref)
+                ):
+                    left = True
+                    continue
+                await self._slots.acquire()  # free (checked above): returns without waiting
+                self._start(row, {})
+        if left:
+            self._wake.set()
+
+    def _start(self, row: OutboxMessage, resolved: dict[int, int]) -> None:
+        """Send ``row`` in a task of its own; its slot is taken."""
+        self._busy.add(row.chat_id)
+        if row.method != TASK:
+            self._sending += 1
+        task = asyncio.create_task(self._deliver(row, resolved))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
     async def run(self, stop: asyncio.Event, may_send: asyncio.Event | None = None) -> None:
         """Send until ``stop`` is set (only while ``may_send`` is set: the sending replica)."""
+        self._may_send, self._live = may_send, True
+        try:
+            await self._run(stop, may_send)
+        finally:
+            self._live = False
+
+    async def _run(self, stop: asyncio.Event, may_send: asyncio.Event | None) -> None:
         while not stop.is_set():
             if may_send is not None and not may_send.is_set():
                 await _wait_any(stop, may_send, seconds=1.0)
@@ -153,7 +205,7 @@ class Sender:
                 started = False
                 await _wait_any(stop, seconds=1.0)
             if not started:
-                pause = 0.25
+                pause = IDLE_PASS
                 if self.next_ready is not None:
                     until = self.next_ready - self.services.clock.now().timestamp()
                     pause = min(pause, max(until, 0.01))

@@ -32,7 +32,7 @@ import heapq
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
@@ -43,8 +43,12 @@ from bot import metrics, operations
 from bot.i18n import pick_language, translator
 from bot.pipeline.outgoing import Outgoing
 from bot.services import Services
-from bot.storage import inbox
+from bot.storage import inbox, outbox
 from bot.storage.errors import is_transient
+from bot.storage.models import OutboxMessage
+
+if TYPE_CHECKING:
+    from bot.pipeline.sender import Sender
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +81,15 @@ _CURRENT: contextvars.ContextVar[Unit | None] = contextvars.ContextVar("unit", d
 def current_unit() -> Unit | None:
     """The unit of the update being handled in this task, if any."""
     return _CURRENT.get()
+
+
+@dataclass(frozen=True)
+class Committing:
+    """What a transaction that handled updates tells the sender once it has committed."""
+
+    updates: int
+    rows: list[OutboxMessage]  # each its chat's oldest pending row: the sender may take them
+    everything: bool  # ``rows`` are all the rows it wrote
 
 
 @dataclass
@@ -126,12 +139,12 @@ class InboxWorker:
         services: Services,
         dispatch: Dispatch,
         processor: BaseUpdateProcessor,
-        on_commit: Callable[[], None],
+        sender: Sender,
     ) -> None:
         self.services = services
         self._dispatch = dispatch
         self._processor = processor
-        self._on_commit = on_commit
+        self._sender = sender
         self._queues: dict[int, list[tuple[int, Update]]] = {}
         self._known: set[int] = set()
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -197,7 +210,9 @@ class InboxWorker:
             if not self._tasks:
                 self._idle.set()
 
-    async def handle_in(self, session: AsyncSession, updates: Sequence[Update]) -> bool:
+    async def handle_in(
+        self, session: AsyncSession, updates: Sequence[Update]
+    ) -> Committing | None:
         """Handle ``updates``, which were not stored yet, right here in the caller's open
         transaction, and store them as processed in it.
 
@@ -206,29 +221,57 @@ class InboxWorker:
         them (the inbox keeps its id, not its payload). Each chat's updates go in order.
         False when any of them cannot be handled now (stored before, a pending update of its
         chat comes first, another replica holds the chat, or a handler failed): the caller
-        then rolls back, stores them pending and queues them, as usual.
+        then rolls back, stores them pending and queues them, as usual. Otherwise what to
+        tell :meth:`committed` once the caller has committed.
         """
         ordered = sorted(updates, key=lambda update: update.update_id)
         keyed = [(update.update_id, chat_key(update)) for update in ordered]
         if not await inbox.claim_new(session, keyed):
-            return False
+            return None
         await inbox.store_handled(session, keyed, self.services.clock.now())
+        units: list[Unit] = []
         for update in ordered:
-            if await self._run_handlers(session, update) is not None:
-                return False
-        return True
+            if await self._run_handlers(session, update, units) is not None:
+                return None
+        return await self._committing(session, len(ordered), units)
 
-    def committed(self, updates: int) -> None:
-        """``updates`` handled by :meth:`handle_in` were committed: count them, wake the
-        sender."""
-        self.handled += updates
-        metrics.count_update("handled", updates)
-        self._on_commit()
+    async def committed(self, done: Committing) -> None:
+        """A transaction that handled updates was committed: count them, and hand its rows
+        to the sender."""
+        self.handled += done.updates
+        metrics.count_update("handled", done.updates)
+        await self._sender.take(done.rows, done.everything)
 
-    async def _run_handlers(self, session: AsyncSession, update: Update) -> BaseException | None:
+    async def _committing(
+        self, session: AsyncSession, updates: int, units: Sequence[Unit]
+    ) -> Committing:
+        """Before the commit: which of the rows ``units`` wrote the sender may take from
+        memory as soon as it is done (:meth:`Sender.take`). That is each chat's first new
+        row, if nothing older of that chat is pending; the others wait in the outbox."""
+        firsts: dict[int, OutboxMessage] = {}
+        count = 0
+        if self._sender.takes_rows():
+            written = [row for unit in units for out in unit.outgoing.values() for row in out.rows]
+            count = len(written)
+            if written:
+                heads = await outbox.first_pending(  # flushes: every row has its id
+                    session, sorted({row.chat_id for row in written})
+                )
+                for row in sorted(written, key=lambda row: row.id):
+                    if heads.get(row.chat_id) == row.id:
+                        firsts.setdefault(row.chat_id, row)
+        rows = list(firsts.values())
+        return Committing(updates, rows, everything=bool(count) and len(rows) == count)
+
+    async def _run_handlers(
+        self, session: AsyncSession, update: Update, units: list[Unit] | None = None
+    ) -> BaseException | None:
         """Run PTB's handlers for ``update`` in ``session``'s transaction, which they see as
-        the current :class:`Unit`; the error a handler failed with, if one did."""
+        the current :class:`Unit` (added to ``units``); the error a handler failed with, if
+        one did."""
         unit = Unit(session, update.update_id, self.services.clock.now())
+        if units is not None:
+            units.append(unit)
         token = _CURRENT.set(unit)
         try:
             await self._dispatch(update)
@@ -265,6 +308,7 @@ class InboxWorker:
             return [await self._handle(batch[0].update, batch[0].key)]
         outcomes: list[bool] = []
         handled: list[int] = []
+        units: list[Unit] = []
         try:
             async with self.services.transaction() as session:
                 claims = await inbox.claim_many(
@@ -275,11 +319,12 @@ class InboxWorker:
                     outcomes.append(claim is not inbox.Claim.WAIT)
                     if claim is not inbox.Claim.MINE:
                         continue
-                    error = await self._run_handlers(session, update)
+                    error = await self._run_handlers(session, update, units)
                     if error is not None:
                         raise _HandlerFailed from error
                     handled.append(update.update_id)
                 await inbox.mark_processed(session, handled, self.services.clock.now())
+                done = await self._committing(session, len(handled), units)
         except Exception as exc:
             if is_transient(exc):  # the database is busy or full: all of them try again
                 log.warning("update_retry", extra={"updates": len(batch), "reason": _reason(exc)})
@@ -289,12 +334,13 @@ class InboxWorker:
             # failing one is kept aside with an apology.
             return [await self._handle(waiting.update, waiting.key) for waiting in batch]
         if handled:
-            self.committed(len(handled))
+            await self.committed(done)
         return outcomes
 
     async def _handle(self, update: Update, key: int) -> bool:
         """Handle one update in one transaction; False when it must be tried again later."""
         now = self.services.clock.now()
+        units: list[Unit] = []
         try:
             async with self.services.transaction() as session:
                 claim = await inbox.claim(session, update.update_id, key)
@@ -302,10 +348,11 @@ class InboxWorker:
                     return True
                 if claim is inbox.Claim.WAIT:
                     return False
-                error = await self._run_handlers(session, update)
+                error = await self._run_handlers(session, update, units)
                 if error is not None:
                     raise error
                 await inbox.mark_processed(session, [update.update_id], now)
+                done = await self._committing(session, 1, units)
         except Exception as exc:
             if is_transient(exc):
                 log.warning(
@@ -316,7 +363,7 @@ class InboxWorker:
             log.error("handler_error", extra={"update": update.update_id}, exc_info=exc)
             metrics.count_update("failed")
             return await self._give_up(update, key, exc)
-        self.committed(1)
+        await self.committed(done)
         return True
 
     async def _give_up(self, update: Update, key: int, exc: BaseException) -> bool:
@@ -336,7 +383,7 @@ class InboxWorker:
                 "update_retry", extra={"update": update.update_id, "reason": _reason(again)}
             )
             return False
-        self._on_commit()
+        self._sender.wake()
         return True
 
 

@@ -42,6 +42,18 @@ async def heads(
     return list(rows)
 
 
+async def first_pending(session: AsyncSession, chat_ids: Sequence[int]) -> dict[int, int]:
+    """The id of each chat's oldest pending row (chats with none are left out)."""
+    if not chat_ids:
+        return {}
+    rows = await session.execute(
+        select(OutboxMessage.chat_id, func.min(OutboxMessage.id))
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.chat_id.in_(chat_ids))
+        .group_by(OutboxMessage.chat_id)
+    )
+    return {int(chat_id): int(row_id) for chat_id, row_id in rows}
+
+
 async def next_due(session: AsyncSession) -> dtm.datetime | None:
     """When the first row that may go next (a chat's oldest pending row) may be sent."""
     value: dtm.datetime | None = await session.scalar(

@@ -4,12 +4,19 @@ harmless, a crash loses nothing, and only one process sends."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dtm
 import json
+from collections.abc import Callable
+from typing import Any
 
+import pytest
 from sqlalchemy import event, func, select
 from telegram import Update
 
 from bot.handlers.reactions import SAVED_REACTION
+from bot.pipeline import sender as sender_module
+from bot.pipeline.outgoing import Outgoing
 from bot.storage import inbox
 from bot.storage.models import InboxUpdate, OutboxMessage, User
 from tests.conftest import Bot, BotFactory
@@ -306,3 +313,81 @@ async def test_a_failing_handler_sends_polling_batch_the_usual_way(bot: Bot) -> 
     assert kept is not None
     assert kept.error is not None
     assert "Something went wrong" in bot.user(1002).last_text()
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Until ``condition`` holds: work on SQLite's thread takes a moment of real time."""
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("never happened")
+
+
+async def test_a_running_sender_takes_a_reply_from_memory_as_it_commits(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the sender runs, a note's 👌 leaves as soon as its transaction commits: the
+    sender does not read it back from the outbox."""
+    monkeypatch.setattr(sender_module, "IDLE_PASS", 3600.0)  # no timed looks at the outbox
+    await onboard(bot.user(1001))
+    await bot.feed(note_update(bot, 1001, "first"))  # the week's first: the next gets only 👌
+    reads: list[int] = []
+
+    def count_reads(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().startswith("SELECT") and "outbox_messages.payload" in statement:
+            reads.append(len(bot.api.calls_to("setMessageReaction")))
+
+    event.listen(bot.services.engine.sync_engine, "before_cursor_execute", count_reads)
+    stop = asyncio.Event()
+    running = asyncio.create_task(bot.pipeline.sender.run(stop))
+    try:
+        await _until(lambda: bot.pipeline.sender.takes_rows() and len(reads) == 1)
+        await asyncio.sleep(0.05)  # its first look (nothing pending) is over
+        reactions = len(bot.api.calls_to("setMessageReaction"))
+        note = note_update(bot, 1001, "second")
+        await bot.pipeline.receive([note], handle_now=True)
+        await _until(lambda: len(bot.api.calls_to("setMessageReaction")) > reactions)
+        assert note.message is not None
+        assert reacted(bot, 1001, note.message.message_id)
+        # Its only looks at the outbox: the one before the note, and after the 👌 had left
+        # (once its result is written, in case something of its chat waits).
+        assert reads[0] == reactions
+        assert all(seen > reactions for seen in reads[1:])
+    finally:
+        stop.set()
+        await running
+        event.remove(bot.services.engine.sync_engine, "before_cursor_execute", count_reads)
+    assert await count(bot, OutboxMessage) == 0  # its result was written
+
+
+async def test_a_reply_behind_a_pending_one_of_its_chat_is_not_taken_from_memory(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chat's older message waits for a retry: the note's 👌 is not sent ahead of it, and
+    both go in order once it is due."""
+    monkeypatch.setattr(sender_module, "IDLE_PASS", 3600.0)
+    await onboard(bot.user(1001))
+    await bot.feed(note_update(bot, 1001, "first"))
+    later = bot.clock.now() + dtm.timedelta(minutes=5)
+    async with bot.services.transaction() as session:  # as a failed send leaves it
+        row = Outgoing(session, 1001, bot.clock.now(), 1001).send_message("older")
+        row.not_before = later
+    stop = asyncio.Event()
+    running = asyncio.create_task(bot.pipeline.sender.run(stop))
+    try:
+        await _until(bot.pipeline.sender.takes_rows)
+        note = note_update(bot, 1001, "second")
+        await bot.pipeline.receive([note], handle_now=True)
+        await asyncio.sleep(0.05)
+        assert note.message is not None
+        assert not reacted(bot, 1001, note.message.message_id)
+    finally:
+        stop.set()
+        await running
+    bot.clock.set(later)
+    await bot.pipeline.settle()
+    sent = [c for c in bot.api.calls if c.method in ("sendMessage", "setMessageReaction")]
+    assert [c.method for c in sent[-2:]] == ["sendMessage", "setMessageReaction"]
+    assert sent[-2].text == "older"
+    assert reacted(bot, 1001, note.message.message_id)
