@@ -10,10 +10,13 @@
    they store what the user sent, write their replies as outbox rows
    (:mod:`~bot.pipeline.outgoing`) and mark the update processed. Updates of different chats
    that are ready together share that transaction (group commit). When nothing is queued,
-   polling stores and handles a batch in one transaction
-   (:meth:`Pipeline.receive <bot.pipeline.runtime.Pipeline.receive>` with ``handle_now``).
+   polling stores and handles a new batch in one transaction, its inbox rows written already
+   processed (:meth:`Pipeline.receive <bot.pipeline.runtime.Pipeline.receive>` with
+   ``handle_now``).
 3. **Commit, then send.** :mod:`~bot.pipeline.sender`, the one paced sender
-   (:mod:`~bot.pipeline.pacing`), sends outbox rows after commit and records the results in
+   (:mod:`~bot.pipeline.pacing`), sends outbox rows after commit (a reply that is its chat's
+   oldest pending row is handed to it in memory as the handling transaction commits; it reads
+   the others from the outbox) and records the results in
    short transactions of its own, several at a time. A reply that fails is retried; it never
    rolls back the data. Long work (files, recaps, drafts, imports) runs as tasks at send time
    (:mod:`~bot.pipeline.tasks`), outside any transaction.
