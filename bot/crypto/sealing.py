@@ -266,6 +266,10 @@ def _listen(model: type[Base]) -> None:
         _after_write(model, connection, target)
 
     def on_load(target: Any, context: Any) -> None:
+        if model is User and target.__dict__.get("key_id") is not None:
+            # Kept for the transaction: the identity map lets go of a user nobody holds, and
+            # a row of theirs sealed at the next flush would ask the database again.
+            context.session.info.setdefault(_KEY_IDS, {})[target.id] = target.key_id
         _open_loaded(model, target, context.session.get_bind())
 
     def on_refresh(target: Any, context: Any, attrs: Any) -> None:

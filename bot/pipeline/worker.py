@@ -8,11 +8,11 @@ Each update is handled in one database transaction that
    as the current :class:`Unit` and write outbox rows instead of calling Telegram;
 3. marks the update processed.
 
-Then it commits and hands the sender the rows it may send at once (each chat's oldest pending
-row; the sender reads the others from the outbox). A transient database failure (a lock, a full disk)
-rolls everything back and the same update is tried again after a pause, so nothing is
-acknowledged before it is stored and nothing stored is lost. A handler that fails for good
-has its update kept (with the error) and the user gets an apology.
+Then it commits and hands the sender the rows it may send at once (each chat's oldest
+pending row; the sender reads the others from the outbox). A transient database failure (a
+lock, a full disk) rolls everything back and the same update is tried again after a pause,
+so nothing is acknowledged before it is stored and nothing stored is lost. A handler that
+fails for good has its update kept (with the error) and the user gets an apology.
 
 Updates of different chats that are ready at the same moment share one transaction (group
 commit, at most ``MAX_BATCH``): under load one commit, and on SQLite one ``fsync``, stores

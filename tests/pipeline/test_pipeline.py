@@ -391,3 +391,23 @@ async def test_a_reply_behind_a_pending_one_of_its_chat_is_not_taken_from_memory
     assert [c.method for c in sent[-2:]] == ["sendMessage", "setMessageReaction"]
     assert sent[-2].text == "older"
     assert reacted(bot, 1001, note.message.message_id)
+
+
+async def test_a_note_is_sealed_with_the_key_its_user_row_brought(bot: Bot) -> None:
+    """Sealing a note needs the user's data key; the user row loaded to handle it already
+    carries it, so the database is not asked again (even after the row is let go)."""
+    await onboard(bot.user(1001))
+    await bot.feed(note_update(bot, 1001, "first"))
+    statements: list[str] = []
+
+    def record(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(bot.services.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        await bot.pipeline.receive([note_update(bot, 1001, "second")], handle_now=True)
+    finally:
+        event.remove(bot.services.engine.sync_engine, "before_cursor_execute", record)
+    assert any(s.startswith("INSERT INTO entries") for s in statements)
+    assert not [s for s in statements if s.startswith("SELECT users.key_id")]
+    assert [e.text for e in await stored_entries(bot, 1001)] == ["first", "second"]
