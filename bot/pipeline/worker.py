@@ -220,7 +220,7 @@ class InboxWorker:
         This is the fast path of polling when nothing is queued: the update is stored and
         handled with one commit, and its words are written only where its handler puts
         them (the inbox keeps its id, not its payload). Each chat's updates go in order.
-        False when any of them cannot be handled now (stored before, a pending update of its
+        None when any of them cannot be handled now (stored before, a pending update of its
         chat comes first, another replica holds the chat, or a handler failed): the caller
         then rolls back, stores them pending and queues them, as usual. Otherwise what to
         tell :meth:`committed` once the caller has committed.
