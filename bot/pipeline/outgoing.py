@@ -53,6 +53,15 @@ def target_of(data: Any) -> Target | None:
     return None
 
 
+_NEW_ROWS = "review_bot_new_outbox_rows"
+
+
+def new_rows(session: AsyncSession) -> list[OutboxMessage]:
+    """The rows :class:`Outgoing` added to ``session`` (one transaction), in order."""
+    rows: list[OutboxMessage] = session.info.get(_NEW_ROWS, [])
+    return rows
+
+
 class Outgoing:
     """Outbox rows for one chat, added to ``session``."""
 
@@ -63,7 +72,6 @@ class Outgoing:
         self.chat_id = chat_id
         self.user_id = user_id
         self.now = now
-        self.rows: list[OutboxMessage] = []  # added here, in order
 
     def _add(self, method: str, payload: dict[str, Any]) -> OutboxMessage:
         row = OutboxMessage(
@@ -76,7 +84,7 @@ class Outgoing:
             attempts=0,
         )
         self.session.add(row)
-        self.rows.append(row)
+        self.session.info.setdefault(_NEW_ROWS, []).append(row)
         return row
 
     async def ref(self, row: OutboxMessage) -> Ref:

@@ -59,6 +59,7 @@ CLOSE_GRACE = 5.0  # seconds sends under way may take to finish at shutdown
 MAX_FAILED_ATTEMPTS = 3  # a task that fails this often with an error of ours is given up
 SEND_TIMEOUT = 30.0  # a slow answer is awaited rather than sent twice
 IDLE_PASS = 0.25  # seconds between looks at the outbox when nothing woke the sender
+REMEMBERED_CHATS = 10_000  # chats whose last start is remembered (see Sender.mark)
 BENIGN_BAD_REQUESTS = ("message is not modified",)
 GONE_BAD_REQUESTS = (
     "message to edit not found",
@@ -105,6 +106,8 @@ class Sender:
         self._record_lock = asyncio.Lock()
         self._live = False  # run() is under way
         self._may_send: asyncio.Event | None = None
+        self._starts = 0  # rows started so far; see mark()
+        self._started_at: dict[int, int] = {}  # chat → the count when its last row started
         self.next_ready: float | None = None
 
     def wake(self) -> None:
@@ -118,6 +121,7 @@ class Sender:
         :attr:`next_ready` then says when the first of them may go.
         """
         now = self.services.clock.now()
+        mark = self.mark()
         async with self.services.reading() as session:
             rows = await outbox.heads(session, now, BATCH, busy=self._busy)
             refs = [
@@ -129,41 +133,51 @@ class Sender:
         started = False
         self.next_ready = None
         for row in rows:
-            if row.chat_id in self._busy:  # handed over (:meth:`take`) while we were reading
-                continue
+            if self._started_since(row.chat_id, mark):  # taken (:meth:`take`) meanwhile: the
+                continue  # row read may be sent already; the next look reads the chat again
             if counts_for_chat(row.method) and not self.pacer.chat_ready(row.chat_id):
                 ready = self.pacer.chat_ready_at(row.chat_id)
                 self.next_ready = min(ready, self.next_ready or ready)
                 continue
             await self._slots.acquire()
-            if row.chat_id in self._busy:
+            if self._started_since(row.chat_id, mark):
                 self._slots.release()
                 continue
             self._start(row, resolved)
             started = True
         return started
 
+    def mark(self) -> int:
+        """A point in the sender's starts: :meth:`take` and :meth:`pump` leave a chat alone
+        if a row of it was started after the mark they took before reading."""
+        return self._starts
+
+    def _started_since(self, chat_id: int, mark: int) -> bool:
+        return chat_id in self._busy or self._started_at.get(chat_id, 0) > mark
+
     def takes_rows(self) -> bool:
         """Whether rows may be handed over as they commit (:meth:`take`): this process is
         sending now."""
         return self._live and (self._may_send is None or self._may_send.is_set())
 
-    async def take(self, rows: Sequence[OutboxMessage], everything: bool) -> None:
+    async def take(self, rows: Sequence[OutboxMessage], everything: bool, mark: int) -> None:
         """Rows were committed; start sending ``rows`` now, from memory, instead of reading
         them back from the outbox.
 
         Each of ``rows`` must be its chat's oldest pending row (the committing transaction
-        checked: :func:`bot.storage.outbox.first_pending`). One that cannot go at once (its
-        chat is busy or must wait for its slot, no slot is free, it refers to another row,
-        or it is a task) is left to :meth:`pump`. With ``everything``, ``rows`` are all the
-        rows the transaction wrote, so when each of them goes there is nothing to look for.
+        checked: :func:`bot.storage.outbox.first_pending`, after taking ``mark``). One that
+        cannot go at once is left to :meth:`pump`: its chat is busy or had a row started
+        since ``mark`` (the pump may have read and sent this very row after the commit), it
+        must wait for its slot, no slot is free, it refers to another row, or it is a task.
+        With ``everything``, ``rows`` are all the rows the transaction wrote, so when each of
+        them goes there is nothing to look for.
         """
         left = not everything or not self.takes_rows()
         if self.takes_rows():
             for row in rows:
                 if (
                     row.method == TASK
-                    or row.chat_id in self._busy
+                    or self._started_since(row.chat_id, mark)
                     or self._slots.locked()
                     or (counts_for_chat(row.method) and not self.pacer.chat_ready(row.chat_id))
                     or isinstance(target_of((row.payload or {}).get("target")), Ref)
@@ -177,6 +191,11 @@ class Sender:
 
     def _start(self, row: OutboxMessage, resolved: dict[int, int]) -> None:
         """Send ``row`` in a task of its own; its slot is taken."""
+        self._starts += 1
+        self._started_at[row.chat_id] = self._starts
+        if len(self._started_at) > REMEMBERED_CHATS:  # marks that old are long gone
+            oldest = self._starts - REMEMBERED_CHATS
+            self._started_at = {c: n for c, n in self._started_at.items() if n > oldest}
         self._busy.add(row.chat_id)
         if row.method != TASK:
             self._sending += 1

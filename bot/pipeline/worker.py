@@ -42,7 +42,7 @@ from telegram.ext import BaseUpdateProcessor
 
 from bot import metrics, operations
 from bot.i18n import pick_language, translator
-from bot.pipeline.outgoing import Outgoing
+from bot.pipeline.outgoing import Outgoing, new_rows
 from bot.services import Services
 from bot.storage import inbox, outbox
 from bot.storage.errors import is_transient
@@ -91,6 +91,7 @@ class Committing:
     updates: int
     rows: list[OutboxMessage]  # each its chat's oldest pending row: the sender may take them
     everything: bool  # ``rows`` are all the rows it wrote
+    mark: int  # the sender's mark before the rows were found to be their chats' oldest
 
 
 @dataclass
@@ -230,29 +231,27 @@ class InboxWorker:
         if not await inbox.claim_new(session, keyed):
             return None
         await inbox.store_handled(session, keyed, self.services.clock.now())
-        units: list[Unit] = []
         for update in ordered:
-            if await self._run_handlers(session, update, units) is not None:
+            if await self._run_handlers(session, update) is not None:
                 return None
-        return await self._committing(session, len(ordered), units)
+        return await self._committing(session, len(ordered))
 
     async def committed(self, done: Committing) -> None:
         """A transaction that handled updates was committed: count them, and hand its rows
         to the sender."""
         self.handled += done.updates
         metrics.count_update("handled", done.updates)
-        await self._sender.take(done.rows, done.everything)
+        await self._sender.take(done.rows, done.everything, done.mark)
 
-    async def _committing(
-        self, session: AsyncSession, updates: int, units: Sequence[Unit]
-    ) -> Committing:
-        """Before the commit: which of the rows ``units`` wrote the sender may take from
-        memory as soon as it is done (:meth:`Sender.take`). That is each chat's first new
-        row, if nothing older of that chat is pending; the others wait in the outbox."""
+    async def _committing(self, session: AsyncSession, updates: int) -> Committing:
+        """Before the commit: which of the rows this transaction wrote the sender may take
+        from memory as soon as it is done (:meth:`Sender.take`). That is each chat's first
+        new row, if nothing older of that chat is pending; the others wait in the outbox."""
         firsts: dict[int, OutboxMessage] = {}
         count = 0
+        mark = self._sender.mark()
         if self._sender.takes_rows():
-            written = [row for unit in units for out in unit.outgoing.values() for row in out.rows]
+            written = new_rows(session)
             count = len(written)
             if written:
                 heads = await outbox.first_pending(  # flushes: every row has its id
@@ -262,17 +261,12 @@ class InboxWorker:
                     if heads.get(row.chat_id) == row.id:
                         firsts.setdefault(row.chat_id, row)
         rows = list(firsts.values())
-        return Committing(updates, rows, everything=bool(count) and len(rows) == count)
+        return Committing(updates, rows, bool(count) and len(rows) == count, mark)
 
-    async def _run_handlers(
-        self, session: AsyncSession, update: Update, units: list[Unit] | None = None
-    ) -> BaseException | None:
+    async def _run_handlers(self, session: AsyncSession, update: Update) -> BaseException | None:
         """Run PTB's handlers for ``update`` in ``session``'s transaction, which they see as
-        the current :class:`Unit` (added to ``units``); the error a handler failed with, if
-        one did."""
+        the current :class:`Unit`; the error a handler failed with, if one did."""
         unit = Unit(session, update.update_id, self.services.clock.now())
-        if units is not None:
-            units.append(unit)
         token = _CURRENT.set(unit)
         try:
             await self._dispatch(update)
@@ -309,7 +303,6 @@ class InboxWorker:
             return [await self._handle(batch[0].update, batch[0].key)]
         outcomes: list[bool] = []
         handled: list[int] = []
-        units: list[Unit] = []
         try:
             async with self.services.transaction() as session:
                 claims = await inbox.claim_many(
@@ -320,12 +313,12 @@ class InboxWorker:
                     outcomes.append(claim is not inbox.Claim.WAIT)
                     if claim is not inbox.Claim.MINE:
                         continue
-                    error = await self._run_handlers(session, update, units)
+                    error = await self._run_handlers(session, update)
                     if error is not None:
                         raise _HandlerFailed from error
                     handled.append(update.update_id)
                 await inbox.mark_processed(session, handled, self.services.clock.now())
-                done = await self._committing(session, len(handled), units)
+                done = await self._committing(session, len(handled))
         except Exception as exc:
             if is_transient(exc):  # the database is busy or full: all of them try again
                 log.warning("update_retry", extra={"updates": len(batch), "reason": _reason(exc)})
@@ -341,7 +334,6 @@ class InboxWorker:
     async def _handle(self, update: Update, key: int) -> bool:
         """Handle one update in one transaction; False when it must be tried again later."""
         now = self.services.clock.now()
-        units: list[Unit] = []
         try:
             async with self.services.transaction() as session:
                 claim = await inbox.claim(session, update.update_id, key)
@@ -349,11 +341,11 @@ class InboxWorker:
                     return True
                 if claim is inbox.Claim.WAIT:
                     return False
-                error = await self._run_handlers(session, update, units)
+                error = await self._run_handlers(session, update)
                 if error is not None:
                     raise error
                 await inbox.mark_processed(session, [update.update_id], now)
-                done = await self._committing(session, 1, units)
+                done = await self._committing(session, 1)
         except Exception as exc:
             if is_transient(exc):
                 log.warning(

@@ -317,7 +317,7 @@ async def test_a_failing_handler_sends_polling_batch_the_usual_way(bot: Bot) -> 
 
 async def _until(condition: Callable[[], bool]) -> None:
     """Until ``condition`` holds: work on SQLite's thread takes a moment of real time."""
-    for _ in range(500):
+    for _ in range(3000):
         if condition():
             return
         await asyncio.sleep(0.01)
@@ -411,3 +411,39 @@ async def test_a_note_is_sealed_with_the_key_its_user_row_brought(bot: Bot) -> N
     assert any(s.startswith("INSERT INTO entries") for s in statements)
     assert not [s for s in statements if s.startswith("SELECT users.key_id")]
     assert [e.text for e in await stored_entries(bot, 1001)] == ["first", "second"]
+
+
+async def test_a_row_the_outbox_read_sent_first_is_not_taken_again(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sender's own look at the outbox may find a committed reply and send it before the
+    transaction that wrote it hands it over; the hand-over then sends nothing twice."""
+    monkeypatch.setattr(sender_module, "IDLE_PASS", 3600.0)
+    await onboard(bot.user(1001))
+    note = note_update(bot, 1001, "a message to react to")  # reactions have no 1-s spacing
+    assert note.message is not None
+    message_id = note.message.message_id
+    sender = bot.pipeline.sender
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop))
+
+    def reactions() -> int:
+        return sum(
+            1
+            for call in bot.api.calls_to("setMessageReaction")
+            if call.params.get("message_id") == message_id
+        )
+
+    try:
+        await _until(sender.takes_rows)
+        mark = sender.mark()  # as the handling transaction takes it, before its check
+        async with bot.services.transaction() as session:
+            row = Outgoing(session, 1001, bot.clock.now(), 1001).react(message_id, "👌")
+        sender.wake()  # the look at the outbox comes first
+        await _until(lambda: reactions() == 1)
+        await sender.finish()  # sent and recorded: the chat is free again
+        await sender.take([row], True, mark)
+    finally:
+        stop.set()
+        await running  # lets every send under way finish
+    assert reactions() == 1
