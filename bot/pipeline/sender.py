@@ -4,7 +4,8 @@ It reads the outbox after commit, takes the oldest pending row of each chat (one
 messages keep their order; different chats are sent concurrently), waits for its turn with
 :class:`~bot.pipeline.pacing.Pacer` and sends it. A handling transaction that wrote its chat's
 oldest pending row hands that row over in memory as it commits (:meth:`Sender.take`), so a
-reply does not wait for the outbox to be read back. No database transaction is open while it
+reply does not wait for the outbox to be read back; a row found both ways is sent once
+(:meth:`Sender.mark`). No database transaction is open while it
 waits or sends; the result is written afterwards in a short transaction of its own.
 
 Results are written in batches: while other sends are under way, up to ``RECORD_BATCH``
