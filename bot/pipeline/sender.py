@@ -173,8 +173,9 @@ class Sender:
         With ``everything``, ``rows`` are all the rows the transaction wrote, so when each of
         them goes there is nothing to look for.
         """
-        left = not everything or not self.takes_rows()
-        if self.takes_rows():
+        taking = self.takes_rows()
+        left = not everything or not taking
+        if taking:
             for row in rows:
                 if (
                     row.method == TASK

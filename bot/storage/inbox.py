@@ -108,15 +108,8 @@ async def claim_many(session: AsyncSession, wanted: Sequence[tuple[int, int]]) -
     On PostgreSQL a transaction-scoped advisory lock on each chat makes replicas take turns;
     on SQLite the process's single writer already does.
     """
-    claims: dict[int, Claim] = {}
-    if session.get_bind().dialect.name == "postgresql":
-        for _, key in wanted:
-            locked = await session.scalar(
-                text("SELECT pg_try_advisory_xact_lock(:ns, :key)"),
-                {"ns": ADVISORY_NAMESPACE, "key": _int32(key)},
-            )
-            if not locked:
-                claims[key] = Claim.WAIT
+    taken = await _taken_by_others(session, [key for _, key in wanted])
+    claims: dict[int, Claim] = dict.fromkeys(taken, Claim.WAIT)
     keys = [key for _, key in wanted if key not in claims]
     heads: dict[int, int] = {}
     if keys:
@@ -145,14 +138,8 @@ async def claim_new(session: AsyncSession, updates: Sequence[tuple[int, int]]) -
     pending update. On PostgreSQL each chat's advisory lock is taken too, as :func:`claim_many`
     does."""
     keys = sorted({key for _, key in updates})
-    if session.get_bind().dialect.name == "postgresql":
-        for key in keys:
-            locked = await session.scalar(
-                text("SELECT pg_try_advisory_xact_lock(:ns, :key)"),
-                {"ns": ADVISORY_NAMESPACE, "key": _int32(key)},
-            )
-            if not locked:
-                return False
+    if await _taken_by_others(session, keys, stop_at_first=True):
+        return False
     found = await session.scalar(
         select(InboxUpdate.update_id)
         .where(
@@ -162,6 +149,26 @@ async def claim_new(session: AsyncSession, updates: Sequence[tuple[int, int]]) -
         .limit(1)
     )
     return found is None
+
+
+async def _taken_by_others(
+    session: AsyncSession, keys: Sequence[int], *, stop_at_first: bool = False
+) -> set[int]:
+    """The chats whose advisory lock another replica holds; the others are now ours until
+    the transaction ends. Always empty on SQLite, where the process's single writer takes turns."""
+    taken: set[int] = set()
+    if session.get_bind().dialect.name != "postgresql":
+        return taken
+    for key in keys:
+        locked = await session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:ns, :key)"),
+            {"ns": ADVISORY_NAMESPACE, "key": _int32(key)},
+        )
+        if not locked:
+            taken.add(key)
+            if stop_at_first:
+                break
+    return taken
 
 
 def _int32(value: int) -> int:
