@@ -11,7 +11,7 @@ import datetime as dtm
 import enum
 from collections.abc import Sequence
 
-from sqlalchemy import BigInteger, cast, delete, func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto.sealing import sealed_values
@@ -79,7 +79,13 @@ async def store_handled(
 
 
 async def save_offset(session: AsyncSession, offset: int, now: dtm.datetime) -> None:
-    """Remember the next ``getUpdates`` offset (it only ever grows); one statement."""
+    """Remember the next ``getUpdates`` offset: the one after the last batch stored; one
+    statement.
+
+    It may go down: after a week without updates Telegram picks the next ``update_id`` at
+    random, possibly below the old ones. Keeping the old, higher offset would confirm (drop)
+    the new updates that arrive while the bot is down, on its next start.
+    """
     statement = insert_for(session, ServiceState).values(
         name=OFFSET_KEY, value=str(offset), updated_at=now
     )
@@ -87,7 +93,6 @@ async def save_offset(session: AsyncSession, offset: int, now: dtm.datetime) -> 
         statement.on_conflict_do_update(
             index_elements=["name"],
             set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
-            where=cast(ServiceState.value, BigInteger) < offset,
         )
     )
 

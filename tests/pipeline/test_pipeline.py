@@ -23,7 +23,7 @@ from tests.conftest import Bot, BotFactory
 from tests.helpers import onboard, stored_entries, stored_user
 
 
-def note_update(bot: Bot, user_id: int, text: str) -> Update:
+def note_update(bot: Bot, user_id: int, text: str, update_id: int | None = None) -> Update:
     """A text message from ``user_id`` as Telegram would deliver it (registered in the fake)."""
     payload = {
         "message_id": bot.api.next_message_id(user_id),
@@ -33,7 +33,7 @@ def note_update(bot: Bot, user_id: int, text: str) -> Update:
         "text": text,
     }
     bot.api.add_message(payload)
-    data = {"update_id": bot.api.next_update_id(), "message": payload}
+    data = {"update_id": update_id or bot.api.next_update_id(), "message": payload}
     update = Update.de_json(data, bot.app.bot)
     assert update is not None
     return update
@@ -234,13 +234,23 @@ async def test_only_one_process_sends(factory: BotFactory) -> None:
     assert len(first.api.calls) > sent_by_first
 
 
-async def test_the_stored_polling_offset_only_grows(bot: Bot) -> None:
-    """A restart asks Telegram from the stored offset: an older batch stored late must not
-    move it back, or confirmed updates would come again."""
-    for offset, expected in ((5, 5), (100, 100), (50, 100), (101, 101)):
-        async with bot.services.transaction() as session:
-            await inbox.save_offset(session, offset, bot.clock.now())
-        assert await bot.pipeline.offset() == expected
+async def test_the_stored_offset_follows_telegram_when_its_update_ids_start_lower(
+    bot: Bot,
+) -> None:
+    """After a week without updates Telegram numbers them afresh, possibly lower: both notes
+    are stored, and a restart asks from after the newer one, not from the old, higher
+    offset (which would confirm the updates that arrived while the bot was down)."""
+    await onboard(bot.user(1001))
+    before = note_update(bot, 1001, "the last note before a quiet week", update_id=900_000_000)
+    after = note_update(bot, 1001, "the first note after it", update_id=12_345)
+    for update in (before, after):
+        await bot.pipeline.receive([update], offset=update.update_id + 1, handle_now=True)
+        assert await bot.pipeline.offset() == update.update_id + 1
+    await bot.pipeline.settle()
+    assert [e.text for e in await stored_entries(bot, 1001)] == [
+        "the last note before a quiet week",
+        "the first note after it",
+    ]
 
 
 async def test_polling_stores_and_handles_a_quiet_chat_in_one_commit(bot: Bot) -> None:
