@@ -457,3 +457,40 @@ async def test_a_row_the_outbox_read_sent_first_is_not_taken_again(
         stop.set()
         await running  # lets every send under way finish
     assert reactions() == 1
+
+
+async def test_under_slot_pressure_every_note_is_acknowledged_exactly_once(
+    factory: BotFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many chats' notes commit while the sender's eight slots are mostly taken: the hand-over at
+    commit and the sender's own looks at the outbox both find rows, and each 👌 goes once."""
+    monkeypatch.setattr(sender_module, "MAX_IN_FLIGHT", 8)
+    bot = await factory.start()
+    chats = list(range(2001, 2013))
+    for chat in chats:
+        await onboard(bot.user(chat))
+        await bot.feed(note_update(bot, chat, "the week's first"))  # later notes get only 👌
+    notes = [note_update(bot, chat, f"note {n} of {chat}") for n in range(4) for chat in chats]
+    sender = bot.pipeline.sender
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop))
+    try:
+        await _until(sender.takes_rows)
+        for start in range(0, len(notes), 6):  # polling's one-commit path and the queue, mixed
+            batch = notes[start : start + 6]
+            await bot.pipeline.receive(batch, handle_now=start % 12 == 0)
+        ids = {(n.message.chat_id, n.message.message_id) for n in notes if n.message}
+        await _until(lambda: all(reacted(bot, chat, message) for chat, message in ids))
+    finally:
+        stop.set()
+        await running
+    await bot.pipeline.settle()
+    sent = [
+        (call.chat_id, call.params.get("message_id"))
+        for call in bot.api.calls_to("setMessageReaction")
+    ]
+    assert sorted(pair for pair in sent if pair in ids) == sorted(ids)  # each once, no more
+    for chat in chats:
+        assert [e.text for e in await stored_entries(bot, chat)][1:] == [
+            f"note {n} of {chat}" for n in range(4)
+        ]
