@@ -83,8 +83,9 @@ async def save_offset(session: AsyncSession, offset: int, now: dtm.datetime) -> 
     statement.
 
     It may go down: after a week without updates Telegram picks the next ``update_id`` at
-    random, possibly below the old ones. Keeping the old, higher offset would confirm (drop)
-    the new updates that arrive while the bot is down, on its next start.
+    random, possibly below the old ones. By the Bot API's rule (an offset confirms every
+    update below it), keeping the old, higher offset would drop the updates that arrived
+    while the bot was down, on its next start.
     """
     statement = insert_for(session, ServiceState).values(
         name=OFFSET_KEY, value=str(offset), updated_at=now
