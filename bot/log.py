@@ -9,6 +9,22 @@ from typing import Any
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
+SKIPPED_TICK = 'Execution of job "%s" skipped: maximum number of running instances reached'
+"""APScheduler's format for a run that came round while the job's last run still goes."""
+
+
+class SkippedTickFilter(logging.Filter):
+    """APScheduler warns each time the scheduler's tick comes round while the last one still
+    runs, as during a large fan-out. Skipping is what the job asks for (``max_instances=1``;
+    the next tick does what is due), so the line is DEBUG, not one WARNING per interval."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("apscheduler") and str(record.msg).startswith(SKIPPED_TICK):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True
+
+
 class RedactingFilter(logging.Filter):
     """Replaces every occurrence of the secrets in a record's final text with ``***``."""
 
@@ -138,6 +154,7 @@ def configure_logging(level: str, secrets: list[str], *, hold_startup: bool = Fa
     global _startup_hold
     handler = logging.StreamHandler()
     handler.setFormatter(KeyValueFormatter())
+    handler.addFilter(SkippedTickFilter())
     handler.addFilter(RedactingFilter(secrets))
     _startup_hold = None
     if hold_startup:

@@ -6,14 +6,16 @@ handler writing to a buffer; a fixture puts pytest's own logging back afterwards
 
 from __future__ import annotations
 
+import ast
 import datetime as dtm
+import inspect
 import io
 import logging
 import re
 
 import pytest
 
-from bot.log import KeyValueFormatter, RedactingFilter, configure_logging
+from bot.log import SKIPPED_TICK, KeyValueFormatter, RedactingFilter, configure_logging
 from tests.conftest import TOKEN, BotFactory
 
 LINE = re.compile(
@@ -219,6 +221,46 @@ def test_a_request_url_logged_by_httpx_is_not_written(output: io.StringIO) -> No
         'HTTP Request: POST https://api.telegram.org/bot%s/getUpdates "HTTP/1.1 200 OK"', TOKEN
     )
     assert output.getvalue() == ""
+
+
+def _skipped_tick() -> None:
+    """What APScheduler logs when the tick comes round while the last one still runs."""
+    job = "weekly-prompts (trigger: interval[0:00:01], next run at: 2026-12-02 13:24:00 UTC)"
+    logging.getLogger("apscheduler.scheduler").warning(f"{SKIPPED_TICK} (%d)", job, 1)
+
+
+def test_apscheduler_still_words_a_skipped_run_as_the_filter_expects() -> None:
+    from apscheduler.schedulers import base
+
+    strings = [  # the parser joins a literal split over lines
+        node.value
+        for node in ast.walk(ast.parse(inspect.getsource(base)))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+    assert any(text.startswith(SKIPPED_TICK) for text in strings)
+
+
+@pytest.mark.parametrize("level", ["INFO", "WARNING"])
+def test_a_tick_skipped_while_the_last_one_runs_is_not_a_warning(
+    restore_logging: None, level: str
+) -> None:
+    """A long fan-out outlasts the interval; each skipped tick is not a WARNING line."""
+    configure_logging(level, [TOKEN])
+    buffer = io.StringIO()
+    logging.getLogger().handlers[0].setStream(buffer)  # type: ignore[attr-defined]
+    _skipped_tick()
+    logging.getLogger("apscheduler.scheduler").warning("Run time of job was missed")
+    assert [line.split(" ", 3)[1:3] for line in lines(buffer)] == [
+        ["WARNING", "apscheduler.scheduler"]
+    ]
+    assert "missed" in buffer.getvalue()
+
+
+def test_a_skipped_tick_is_a_debug_line(output: io.StringIO) -> None:
+    _skipped_tick()
+    [line] = lines(output)
+    assert line.split(" ", 3)[1:3] == ["DEBUG", "apscheduler.scheduler"]
+    assert "skipped" in line
 
 
 # ---------------------------------------------------------------------------- end to end
