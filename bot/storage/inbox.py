@@ -160,8 +160,9 @@ async def claim_new(session: AsyncSession, updates: Sequence[tuple[int, int]]) -
 async def _taken_by_others(
     session: AsyncSession, keys: Sequence[int], *, stop_at_first: bool = False
 ) -> set[int]:
-    """The chats whose advisory lock another replica holds; the others are now ours until
-    the transaction ends. Always empty on SQLite, where the process's single writer takes turns."""
+    """The chats whose advisory lock another replica holds; each chat whose lock was taken
+    is ours until the transaction ends. ``stop_at_first``: stop at the first chat taken by
+    another. Always empty on SQLite, where the process's single writer takes turns."""
     taken: set[int] = set()
     if session.get_bind().dialect.name != "postgresql":
         return taken
