@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from telegram import Update
 
+from bot.handlers.reactions import SAVED_REACTION
 from bot.storage.models import Answer, Entry, Review, User
 from tests.conftest import Bot
 from tests.fakes import FakeUser
@@ -107,3 +109,25 @@ async def tap_data(bot: Bot, user: FakeUser, data: str, *, forged: bool = False)
         },
     }
     await bot.feed(Update.de_json(update, bot.app.bot))
+
+
+def note_update(bot: Bot, user_id: int, text: str, update_id: int | None = None) -> Update:
+    """A text message from ``user_id`` as Telegram would deliver it (registered in the fake)."""
+    payload = {
+        "message_id": bot.api.next_message_id(user_id),
+        "from": {"id": user_id, "is_bot": False, "first_name": "Ada", "language_code": "en"},
+        "chat": {"id": user_id, "type": "private", "first_name": "Ada"},
+        "date": bot.api.timestamp(),
+        "text": text,
+    }
+    bot.api.add_message(payload)
+    data = {"update_id": update_id or bot.api.next_update_id(), "message": payload}
+    update = Update.de_json(data, bot.app.bot)
+    assert update is not None
+    return update
+
+
+def reacted(bot: Bot, chat_id: int, message_id: int) -> bool:
+    """Whether the bot set its "saved" reaction on the user's message."""
+    state = bot.api.message_state(chat_id, message_id)
+    return any(r.get("emoji") == SAVED_REACTION for r in state.reactions)

@@ -89,8 +89,9 @@ async def _delete_everything(turn: Turn) -> None:
     text = turn.tr("data.delete.done")  # in their language, before the settings are gone
     user_id, chat_id, key_id = turn.user.id, turn.user.chat_id, turn.user.key_id
     await users.delete_user(turn.session, user_id)
-    # The pipeline's own copies go too: stored updates and queued or sent messages.
-    await inbox.forget_chat(turn.session, chat_id)
+    # The pipeline's own copies go too: stored updates and queued or sent messages (what
+    # they sent after confirming stays pending, to be stored afresh).
+    await inbox.forget_chat(turn.session, chat_id, turn.update.update_id)
     await outbox.forget_chat(turn.session, chat_id)
     # Nothing loaded in this turn may be written back when the transaction commits (the
     # turn sets ``updated_at`` on the user after this handler): detach it all.

@@ -11,7 +11,7 @@ import datetime as dtm
 import enum
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto.sealing import sealed_values
@@ -217,9 +217,20 @@ async def pending(
     return list(rows)
 
 
-async def forget_chat(session: AsyncSession, chat_key: int) -> None:
-    """Remove every stored update of a chat (``/delete``)."""
-    await session.execute(delete(InboxUpdate).where(InboxUpdate.chat_key == chat_key))
+async def forget_chat(session: AsyncSession, chat_key: int, current: int) -> None:
+    """Remove the stored updates of a chat (``/delete``, handled as update ``current``): the
+    handled and failed ones and ``current`` itself.
+
+    The chat's other pending updates came after ``current`` (a chat's updates are handled in
+    order): what the user sent after confirming. They stay, to be handled and stored afresh;
+    deleting them would drop messages already confirmed to Telegram.
+    """
+    await session.execute(
+        delete(InboxUpdate).where(
+            InboxUpdate.chat_key == chat_key,
+            or_(InboxUpdate.processed_at.is_not(None), InboxUpdate.update_id == current),
+        )
+    )
 
 
 async def purge(session: AsyncSession, before: dtm.datetime) -> None:

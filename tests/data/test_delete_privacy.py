@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import Bot
 from tests.data.seed import PIPELINE_CONTENT, rows_by_table, seed_user
 from tests.fakes import FakeUser
-from tests.helpers import onboard, stored_user
+from tests.helpers import note_update, onboard, reacted, stored_entries, stored_user
 
 CONFIRM = "🗑 Delete everything"
 
@@ -306,3 +306,24 @@ async def test_a_reader_on_an_older_snapshot_makes_the_shredding_wait(
         assert is_transient(busy.value)
     await truncate_wal(bot.services)
     assert wal.stat().st_size == 0
+
+
+async def test_a_note_sent_right_after_confirming_is_kept_for_the_fresh_start(bot: Bot) -> None:
+    """The confirmation and a note sent just after it are both stored before either is
+    handled (a backlog, a restart, the webhook): the delete must not take the note along."""
+    user = await seed_user(bot)
+    await user.send("/delete")
+    confirm = user.press(CONFIRM)
+    note = note_update(bot, 1001, "Starting over: first note of the new journal")
+    await bot.pipeline.receive([confirm, note])  # stored, queued: neither handled yet
+    await bot.pipeline.settle()
+
+    assert [entry.text for entry in await stored_entries(bot, 1001)] == [
+        "Starting over: first note of the new journal"
+    ]
+    assert note.message is not None
+    assert reacted(bot, 1001, note.message.message_id)  # acknowledged, as the user expects
+    assert confirm.callback_query is not None
+    assert confirm.callback_query.message is not None
+    asked = bot.api.message_state(1001, confirm.callback_query.message.message_id)
+    assert "Everything I kept about you is gone" in (asked.text or "")  # the delete happened

@@ -226,15 +226,9 @@ class FakeUser:
             await self._deliver("edited_message", copy.deepcopy(payload))
         return message_id
 
-    async def tap(
-        self, button_text: str, message_id: int | None = None, *, expect_answer: bool = True
-    ) -> int:
-        """Tap an inline button by its visible text; returns the tapped message's id.
-
-        Looks in ``message_id`` or else in the latest bot message with an inline keyboard, as
-        it stands after edits. With ``expect_answer`` (default) the bot must answer the
-        callback query, or the user's app would keep showing a spinner.
-        """
+    def press(self, button_text: str, message_id: int | None = None) -> Update:
+        """The update a tap on the inline button ``button_text`` makes (as :meth:`tap` finds
+        the button), not delivered: for tests that hand updates to the pipeline themselves."""
         state = self._keyboard_message(message_id)
         buttons = state.inline_buttons
         button = next((b for b in buttons if b.get("text") == button_text), None)
@@ -254,14 +248,28 @@ class FakeUser:
             "chat_instance": str(-(10**18) - abs(self.chat_id)),
             "data": button["callback_data"],
         }
-        await self._deliver("callback_query", query)
-        self.last_callback_answer = self.api.callback_answer(query_id)
+        return self._update("callback_query", query)
+
+    async def tap(
+        self, button_text: str, message_id: int | None = None, *, expect_answer: bool = True
+    ) -> int:
+        """Tap an inline button by its visible text; returns the tapped message's id.
+
+        Looks in ``message_id`` or else in the latest bot message with an inline keyboard, as
+        it stands after edits. With ``expect_answer`` (default) the bot must answer the
+        callback query, or the user's app would keep showing a spinner.
+        """
+        update = self.press(button_text, message_id)
+        assert update.callback_query is not None
+        await self._deliver_update(update)
+        self.last_callback_answer = self.api.callback_answer(update.callback_query.id)
         if expect_answer and self.last_callback_answer is None:
             raise AssertionError(
                 f"the bot did not answer the callback query of button {button_text!r}; "
                 "the user's Telegram app would keep showing a loading spinner"
             )
-        return state.message_id
+        assert update.callback_query.message is not None
+        return update.callback_query.message.message_id
 
     async def block_bot(self) -> None:
         """Block the bot: later sends fail with 403, and the bot gets ``my_chat_member``."""
@@ -358,11 +366,17 @@ class FakeUser:
             },
         )
 
-    async def _deliver(self, kind: str, payload: JSONDict) -> None:
+    def _update(self, kind: str, payload: JSONDict) -> Update:
         data = {"update_id": self.api.next_update_id(), kind: copy.deepcopy(payload)}
         update = Update.de_json(data, self.app.bot)
         if isinstance(self.app.bot, ExtBot):
             self.app.bot.insert_callback_data(update)
+        return update
+
+    async def _deliver(self, kind: str, payload: JSONDict) -> None:
+        await self._deliver_update(self._update(kind, payload))
+
+    async def _deliver_update(self, update: Update) -> None:
         # Through the production pipeline: stored in the inbox, handled, committed, then sent.
         pipeline = self.app.bot_data.get("pipeline")
         if pipeline is None:  # a bare Application (the fake's own tests)

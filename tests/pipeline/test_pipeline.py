@@ -14,34 +14,12 @@ import pytest
 from sqlalchemy import event, func, select
 from telegram import Update
 
-from bot.handlers.reactions import SAVED_REACTION
 from bot.pipeline import sender as sender_module
 from bot.pipeline.outgoing import Outgoing
 from bot.storage import inbox
 from bot.storage.models import InboxUpdate, OutboxMessage, User
 from tests.conftest import Bot, BotFactory
-from tests.helpers import onboard, stored_entries, stored_user
-
-
-def note_update(bot: Bot, user_id: int, text: str, update_id: int | None = None) -> Update:
-    """A text message from ``user_id`` as Telegram would deliver it (registered in the fake)."""
-    payload = {
-        "message_id": bot.api.next_message_id(user_id),
-        "from": {"id": user_id, "is_bot": False, "first_name": "Ada", "language_code": "en"},
-        "chat": {"id": user_id, "type": "private", "first_name": "Ada"},
-        "date": bot.api.timestamp(),
-        "text": text,
-    }
-    bot.api.add_message(payload)
-    data = {"update_id": update_id or bot.api.next_update_id(), "message": payload}
-    update = Update.de_json(data, bot.app.bot)
-    assert update is not None
-    return update
-
-
-def reacted(bot: Bot, chat_id: int, message_id: int) -> bool:
-    state = bot.api.message_state(chat_id, message_id)
-    return any(r.get("emoji") == SAVED_REACTION for r in state.reactions)
+from tests.helpers import note_update, onboard, reacted, stored_entries, stored_user
 
 
 async def count(bot: Bot, model: type) -> int:
