@@ -18,7 +18,8 @@ import os
 import socket
 import uuid
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import Services
 from bot.storage.models import ServiceState
@@ -64,9 +65,28 @@ class SenderLease:
                 )
                 .values(value=self.owner, updated_at=now)
             )
-        held = bool(taken.rowcount)  # type: ignore[attr-defined]
+            held = bool(taken.rowcount)  # type: ignore[attr-defined]
+            if not held:
+                held = await self._take_from_the_dead(session, now)
         self._renewed = now if held else None
         return held
+
+    async def _take_from_the_dead(self, session: AsyncSession, now: dtm.datetime) -> bool:
+        """Take the lease over at once from a process of this machine that is gone (a crash
+        and a restart), instead of waiting ``LEASE_TTL`` for it to run out."""
+        holder = await session.scalar(
+            select(ServiceState.value).where(ServiceState.name == LEASE_NAME)
+        )
+        if holder is None or not _dead_here(holder):
+            return False
+        taken = await session.execute(
+            update(ServiceState)
+            .where(ServiceState.name == LEASE_NAME, ServiceState.value == holder)
+            .values(value=self.owner, updated_at=now)
+        )
+        if taken.rowcount:  # type: ignore[attr-defined]
+            log.info("sender_lease_taken_from_a_dead_process")
+        return bool(taken.rowcount)  # type: ignore[attr-defined]
 
     async def release(self) -> None:
         """Give the lease up at shutdown, so another process need not wait for it to run out."""
@@ -102,7 +122,14 @@ def _dead_here(owner: str) -> bool:
 
 
 async def lead(lease: SenderLease, may_send: asyncio.Event, stop: asyncio.Event) -> None:
-    """Keep ``may_send`` set exactly while this process holds the lease."""
+    """Keep ``may_send`` set exactly while this process holds the lease, renewing it until
+    ``stop``: when the sender has finished, not when shutdown begins.
+
+    The lease is not released here. Sends under way at shutdown still complete and their
+    results are recorded after the sender stops starting new ones; until then the lease must
+    stay ours, or another replica would take it and send the same rows again. The
+    application's shutdown releases it once the pipeline is closed.
+    """
     while not stop.is_set():
         try:
             held = await lease.hold()
@@ -118,5 +145,3 @@ async def lead(lease: SenderLease, may_send: asyncio.Event, stop: asyncio.Event)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=RENEW_EVERY)
     may_send.clear()
-    with contextlib.suppress(Exception):
-        await lease.release()

@@ -68,10 +68,13 @@ async def serve(app: BotApp) -> None:
         else:
             await app.bot.delete_webhook()
             background.append(asyncio.create_task(polling.poll(app.bot, pipeline, stop)))
-        may_send = asyncio.Event()
+        may_send, sender_done = asyncio.Event(), asyncio.Event()
+        sending = asyncio.create_task(pipeline.sender.run(stop, may_send))
+        sending.add_done_callback(lambda _: sender_done.set())
+        # The lease is renewed until the sender has finished the sends under way at stop.
         background += [
-            asyncio.create_task(leader.lead(pipeline.lease, may_send, stop)),
-            asyncio.create_task(pipeline.sender.run(stop, may_send)),
+            asyncio.create_task(leader.lead(pipeline.lease, may_send, sender_done)),
+            sending,
         ]
         menu = asyncio.create_task(_publish_commands(app))
         log.info("serving", extra={"mode": "webhook" if settings.webhook_url else "polling"})
