@@ -96,43 +96,60 @@ class Pacer:
                 self._answered(request, chat_id, method)
 
     async def turn(self, chat_id: int, method: str) -> _Request | None:
-        """Wait for this request's turn (overall spacing, flood pause, then the chat's slot).
+        """Wait for this request's turn (the chat's slot, then overall spacing and the flood
+        pause) and book it.
 
+        The chat's slot is waited for outside the lock, so a chat that must still wait (a task
+        sending its second message) never holds up the others.
         Prefer :meth:`sending`; a turn taken here must be closed with :meth:`_answered`."""
         if method in UNPACED_METHODS:
             return None
         per_chat = counts_for_chat(method) and chat_id > 0
-        async with self._lock:
-            while True:
-                oldest = self._recent[0] if len(self._recent) == WINDOW_MAX else None
-                if oldest is not None and not oldest.done.is_set():
-                    # Not answered yet: it may still arrive. A slow one (a big upload) holds
-                    # the others up for IN_FLIGHT_WAIT at most, then counts as arriving now.
-                    try:
-                        await asyncio.wait_for(oldest.done.wait(), IN_FLIGHT_WAIT)
-                    except TimeoutError:
-                        oldest.at = max(oldest.at, self._now())
-                        oldest.done.set()
-                    continue
-                now = self._now()
-                slot = max(self._next_overall, self._flood_until)
-                start = max(now, slot)
-                if len(self._recent) == WINDOW_MAX:
-                    start = max(start, self._recent[0].at + WINDOW)
-                if per_chat:
-                    start = max(start, self._chat_next.get(chat_id, 0.0))
-                if start <= now:
-                    break
-                await self._clock.sleep(max(start - now, 0.001))  # clocks tick in µs or ms
-            # From the slot this turn was due, unless it is more than half a slot late.
-            self._next_overall = max(slot, now - self._interval / 2) + self._interval
-            request = _Request(now)
-            self._recent.append(request)
+        while True:
             if per_chat:
-                self._chat_next[chat_id] = now + self._per_chat
+                await self._chat_slot(chat_id)
+            async with self._lock:
+                now, slot = await self._overall_turn()
+                if per_chat and self._chat_next.get(chat_id, 0.0) > now:
+                    continue  # its previous message was answered meanwhile: wait again
+                # From the slot this turn was due, unless it is more than half a slot late.
+                self._next_overall = max(slot, now - self._interval / 2) + self._interval
+                request = _Request(now)
+                self._recent.append(request)
+                if per_chat:
+                    self._chat_next[chat_id] = now + self._per_chat
+                break
         if len(self._chat_next) > 10_000:  # forget chats whose spacing no longer matters
             self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
         return request
+
+    async def _chat_slot(self, chat_id: int) -> None:
+        """Until the chat may get its next message."""
+        while (wait := self._chat_next.get(chat_id, 0.0) - self._now()) > 0:
+            await self._clock.sleep(max(wait, 0.001))  # clocks tick in µs or ms
+
+    async def _overall_turn(self) -> tuple[float, float]:
+        """Under the lock: until the overall spacing, the flood pause and the rolling window
+        let a request go; (now, the slot it was due)."""
+        while True:
+            oldest = self._recent[0] if len(self._recent) == WINDOW_MAX else None
+            if oldest is not None and not oldest.done.is_set():
+                # Not answered yet: it may still arrive. A slow one (a big upload) holds
+                # the others up for IN_FLIGHT_WAIT at most, then counts as arriving now.
+                try:
+                    await asyncio.wait_for(oldest.done.wait(), IN_FLIGHT_WAIT)
+                except TimeoutError:
+                    oldest.at = max(oldest.at, self._now())
+                    oldest.done.set()
+                continue
+            now = self._now()
+            slot = max(self._next_overall, self._flood_until)
+            start = max(now, slot)
+            if len(self._recent) == WINDOW_MAX:
+                start = max(start, self._recent[0].at + WINDOW)
+            if start <= now:
+                return now, slot
+            await self._clock.sleep(max(start - now, 0.001))  # clocks tick in µs or ms
 
     def _answered(self, request: _Request, chat_id: int, method: str) -> None:
         """The request was answered (or failed): it reached Telegram by now, if at all."""
