@@ -40,6 +40,13 @@ def next_draft_after(now: dtm.datetime, day: int, hour: int, tz: str) -> dtm.dat
     return slot_on(dtm.date(year + 1, 12, day), hour, tz)
 
 
+def draft_year(slot: dtm.datetime, tz: str) -> int:
+    """The year a draft slot is for: its December's, also when a full notification budget
+    postponed it by a day or two into January."""
+    local = slot.astimezone(ZoneInfo(tz))
+    return local.year if local.month == 12 else local.year - 1
+
+
 def reschedule(user: User, now: dtm.datetime) -> None:
     """Recompute every due instant of ``user`` after a settings change (or clear them)."""
     if not is_schedulable(user):

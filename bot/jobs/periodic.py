@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dtm
 import logging
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.jobs import budget
 from bot.pipeline.outgoing import Outgoing
-from bot.scheduling import next_draft_after
+from bot.scheduling import draft_year, next_draft_after
 from bot.services import Services
 from bot.storage import deliveries, inbox, outbox, users
 from bot.storage.models import User
@@ -103,7 +102,7 @@ async def run_drafts(services: Services) -> None:
                 continue
             user, slot, _ = taken
             assert user.timezone is not None
-            year = slot.astimezone(ZoneInfo(user.timezone)).year
+            year = draft_year(slot, user.timezone)  # a postponed draft may fall in January
             if user.blocked or now >= slot + DRAFT_GRACE:
                 continue
             period = str(year)

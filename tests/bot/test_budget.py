@@ -6,8 +6,11 @@ import datetime as dtm
 from collections import Counter
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from bot.domain.schedule import slot_on
 from bot.domain.weeks import IsoWeek
+from bot.storage.models import Delivery
 from tests.conftest import Bot
 from tests.fakes import FakeUser
 from tests.helpers import onboard
@@ -84,3 +87,28 @@ async def test_a_draft_due_on_a_prompt_day_waits_a_day(bot: Bot) -> None:
     assert "Week 52" in days[dtm.date(2026, 12, 28)]  # the prompt keeps its day
     assert "Your 2026 in review" in days[dtm.date(2026, 12, 29)]  # the draft, a day later
     assert len(bot.api.calls_to("sendDocument")) == 1
+
+
+async def test_a_draft_postponed_into_january_is_still_the_year_that_ended(bot: Bot) -> None:
+    """December 31, 2026 is a Thursday: that day's prompt takes the day's notification, so
+    the draft goes on January 1, and it must still be 2026's."""
+    user = bot.user()
+    await onboard(user, day="Thursday")  # the draft comes on December 31 by default
+    await user.send("Moved to a new flat in March")
+    bot.clock.set(slot_on(dtm.date(2026, 12, 24), 18, ZONE))  # before week 52's prompt
+    since = user.mark()
+    await hourly(bot, slot_on(dtm.date(2027, 1, 2), 20, ZONE))
+    sent = unasked(bot, user, since)
+    assert_within_budget(sent)
+    days = {at.date(): text for at, text in sent}
+    assert "Week 53" in days[dtm.date(2026, 12, 31)]  # the prompt keeps its day
+    assert "Your 2026 in review" in days[dtm.date(2027, 1, 1)]  # the draft, a day later
+    [draft] = bot.api.calls_to("sendDocument")
+    [(name, content)] = draft.files.values()
+    assert name == "review-2026.md"
+    assert "Moved to a new flat in March" in content.decode()
+    async with bot.services.reading() as session:  # 2027's own draft is still to come
+        claimed = await session.scalars(
+            select(Delivery.period).where(Delivery.user_id == 1001, Delivery.kind == "draft")
+        )
+        assert list(claimed) == ["2026"]
