@@ -99,7 +99,9 @@ async def on_goals_button(turn: Turn) -> None:
         await turn.session.flush()
         turn.edit_or_reply(*await render(turn))
     elif action == "edit":
-        await users.set_state(turn.session, turn.user, EDIT_GOAL, {"goal_id": goal.id})
+        await users.set_state(
+            turn.session, turn.user, EDIT_GOAL, {"goal_id": goal.id}, now=turn.now
+        )
         turn.reply(turn.tr("goals.ask_edit", text=goal.text))
     else:
         turn.reply(turn.tr("error.stale_button"))
@@ -107,7 +109,7 @@ async def on_goals_button(turn: Turn) -> None:
 
 async def ask_for_goals(turn: Turn, year: int) -> None:
     """Collect goals for ``year``, one per message, until the user taps Done."""
-    await users.set_state(turn.session, turn.user, ADD_GOALS, {"year": year})
+    await users.set_state(turn.session, turn.user, ADD_GOALS, {"year": year}, now=turn.now)
     done = InlineKeyboardMarkup(
         [[InlineKeyboardButton(turn.tr.plain("goals.done_button"), callback_data="goal:finish")]]
     )
@@ -145,6 +147,8 @@ async def handle_goal_text(turn: Turn, text: str) -> None:
         turn.reply(turn.tr("goals.too_many", limit=MAX_GOALS_PER_YEAR))
         return
     added = await store.add_goal(turn.session, turn.user.id, year, text, turn.now)
+    # Still collecting: the next goal may take as long as this one did.
+    await users.set_state(turn.session, turn.user, ADD_GOALS, {"year": year}, now=turn.now)
     done = InlineKeyboardMarkup(
         [[InlineKeyboardButton(turn.tr.plain("goals.done_button"), callback_data="goal:finish")]]
     )

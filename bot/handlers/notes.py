@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dtm
 import logging
 
 from bot.handlers import goals, questions, review, setup
 from bot.handlers.content import Content, content_of, edited_text
 from bot.handlers.reactions import EDIT_REACTION, SAVED_REACTION
 from bot.handlers.turn import Turn, private_turn
-from bot.storage import entries
+from bot.storage import entries, users
 
 YEAREND_STATE = "yearend"  # bot.handlers.yearend.STATE; that module loads on first use
+PROMPT_EXPIRES = dtm.timedelta(hours=1)
+EXPIRING_STATES = frozenset(
+    {setup.ASK_TIMEZONE, goals.ADD_GOALS, goals.EDIT_GOAL, questions.ASK_QUESTION}
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +41,7 @@ async def on_message(turn: Turn) -> None:
     if content is None:
         turn.reply(turn.tr("unsupported.kind"))
         return
-    state = turn.user.state
+    state = await _live_state(turn)
     if state == setup.ASK_TIMEZONE and content.text is not None and message.text is not None:
         await setup.handle_timezone_text(turn, content.text)
         return
@@ -54,6 +59,23 @@ async def on_message(turn: Turn) -> None:
     if state is not None and await review.handle_message(turn, content):
         return
     await save_note(turn, content)
+
+
+async def _live_state(turn: Turn) -> str | None:
+    """The user's state, unless it is a settings question asked over ``PROMPT_EXPIRES`` ago:
+    a prompt walked away from must not take a later note as a goal, a question or a time zone
+    (the note is kept as a note). Setting the time zone during onboarding never expires."""
+    user = turn.user
+    age = users.state_age(user, turn.now)
+    expires = user.state in EXPIRING_STATES and not (
+        user.state == setup.ASK_TIMEZONE
+        and (user.state_data or {}).get("flow", setup.ONBOARDING) == setup.ONBOARDING
+    )
+    if expires and age is not None and age > PROMPT_EXPIRES:
+        log.info("prompt_expired", extra={"user": user.id, "state": user.state})
+        await users.set_state(turn.session, user, None)
+        return None
+    return user.state
 
 
 async def save_note(turn: Turn, content: Content) -> None:

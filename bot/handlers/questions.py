@@ -53,7 +53,7 @@ async def on_questions_button(turn: Turn) -> None:
         if len(rows) >= MAX_QUESTIONS:
             turn.reply(turn.tr("questions.too_many", limit=MAX_QUESTIONS))
             return
-        await users.set_state(turn.session, turn.user, ASK_QUESTION)
+        await users.set_state(turn.session, turn.user, ASK_QUESTION, now=turn.now)
         turn.reply(turn.tr("questions.ask_text", limit=MAX_QUESTION_CHARS))
         return
     elif (
@@ -83,7 +83,7 @@ async def handle_question_text(turn: Turn, text: str) -> None:
     if not text or len(text) > MAX_QUESTION_CHARS:
         turn.reply(turn.tr("questions.bad_text", limit=MAX_QUESTION_CHARS))
         return
-    await users.set_state(turn.session, turn.user, ASK_QUESTION, {"text": text})
+    await users.set_state(turn.session, turn.user, ASK_QUESTION, {"text": text}, now=turn.now)
     buttons = [
         [
             InlineKeyboardButton(

@@ -152,7 +152,7 @@ async def _set_timezone(turn: Turn, flow: str, zone: str) -> None:
 
 
 async def _ask_timezone(turn: Turn, flow: str) -> None:
-    await users.set_state(turn.session, turn.user, ASK_TIMEZONE, {"flow": flow})
+    await users.set_state(turn.session, turn.user, ASK_TIMEZONE, {"flow": flow}, now=turn.now)
     default = turn.services.settings.default_timezone
     turn.reply(turn.tr("onboarding.timezone"), kb.timezone_keyboard(flow, [default]))
 

@@ -39,13 +39,30 @@ async def create_user(
     return user
 
 
+ASKED_AT = "asked_at"  # in state_data: when the state's question was asked (POSIX seconds)
+
+
 async def set_state(
-    session: AsyncSession, user: User, state: str | None, data: dict[str, Any] | None = None
+    session: AsyncSession,
+    user: User,
+    state: str | None,
+    data: dict[str, Any] | None = None,
+    *,
+    now: dtm.datetime | None = None,
 ) -> None:
-    """Remember what the user's next plain message means (survives restarts)."""
+    """Remember what the user's next plain message means (survives restarts); with ``now``,
+    also when it was asked (:func:`state_age`)."""
     user.state = state
-    user.state_data = data
+    user.state_data = {**(data or {}), ASKED_AT: now.timestamp()} if now is not None else data
     await session.flush()
+
+
+def state_age(user: User, now: dtm.datetime) -> dtm.timedelta | None:
+    """How long ago the question behind ``user.state`` was asked; None when not recorded."""
+    asked = (user.state_data or {}).get(ASKED_AT)
+    if not isinstance(asked, int | float):
+        return None
+    return now - dtm.datetime.fromtimestamp(asked, dtm.UTC)
 
 
 async def due_user_ids(session: AsyncSession, now: dtm.datetime, limit: int) -> list[int]:
