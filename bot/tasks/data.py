@@ -197,14 +197,18 @@ async def preview_journal(ctx: TaskContext, params: dict[str, Any], raw: bytes) 
         Outgoing(session, ctx.chat_id, ctx.now, user.id).send_message(text, keyboard)
 
 
-def _problems(tr: Translator, parsed: Any) -> str:
+def _problems(tr: Translator, parsed: Any) -> Safe:
+    """The line about entries that were left out (HTML, escaped once), or nothing."""
     if not parsed.problems:
-        return ""
+        return Safe("")
     first = parsed.problems[0]
-    return "\n" + tr.n(
-        "data.journal.problems",
-        len(parsed.problems),
-        example=f"{first.where}: {first.reason}"[:MAX_PROBLEM_CHARS],
+    return Safe(
+        "\n"
+        + tr.n(
+            "data.journal.problems",
+            len(parsed.problems),
+            example=f"{first.where}: {first.reason}"[:MAX_PROBLEM_CHARS],
+        )
     )
 
 

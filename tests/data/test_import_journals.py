@@ -296,3 +296,16 @@ async def test_hostile_zips_get_one_clear_reply_and_nothing_is_stored(
     assert "Traceback" not in user.last_text()
     assert await notes(bot) == []
     assert not bot.errors
+
+
+async def test_a_file_with_nothing_readable_is_named_as_sent(bot: Bot) -> None:
+    """The reply quotes the file's name with its &, < and > as the user typed them (escaped
+    once in the HTML, not shown as &amp;)."""
+    await _user(bot)
+    user = bot.user(1001)
+    await user.send_document(b"Just some thoughts, no date anywhere.\n", "Tom & Jerry <draft>.md")
+    reply = user.last_text()
+    assert "I found no entries I could read in this file." in reply
+    assert "Tom & Jerry <draft>.md" in reply
+    assert "&amp;" not in reply
+    assert await notes(bot) == []
