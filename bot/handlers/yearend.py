@@ -345,7 +345,7 @@ async def show_summary(turn: Turn, year: int, *, edit: bool) -> None:
                     ("🔓 " if row.private else "🔒 ") + str(number), f"ye:private:{year}:{key}"
                 )
             )
-    lines += ["", tr("yearend.summary.after")]
+    lines += ["", tr("yearend.summary.after", year=year)]
     rows = kb.rows(toggles, 3)
     rows.append([kb.button(tr.plain("yearend.button.draft"), f"ye:draft:{year}:go")])
     keyboard = InlineKeyboardMarkup(rows)

@@ -103,7 +103,7 @@ def summary_text(user: User, draft: Draft) -> str:
         + (
             tr("draft.summary.private_included")
             if draft.include_private
-            else tr("draft.summary.private_left_out")
+            else tr("draft.summary.private_left_out", year=draft.year)
         )
     )
 

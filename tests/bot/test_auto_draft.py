@@ -81,3 +81,20 @@ async def test_zip_lists_a_photo_telegram_would_not_hand_over_and_still_arrives(
     assert len(photos) == 1  # the other one is listed, not fatal
     assert "Summit at dawn" in markdown
     assert "Team dinner" in markdown
+
+
+async def test_in_january_the_private_copy_hint_names_the_year_that_ended(bot: Bot) -> None:
+    """The hint under last year's draft must work as shown: a bare /draft all in January
+    would compile the new, empty year."""
+    user = bot.user()
+    await onboard(user)
+    await user.send("Finished the marathon training plan")
+    bot.clock.set(dtm.datetime(2027, 1, 5, 3, 0, tzinfo=dtm.UTC))
+    await user.send("/draft 2026")
+    hint = "/draft 2026 all"
+    assert hint in user.last_text()
+    await user.send(hint)
+    assert "This copy includes your private answers" in user.last_text()
+    [(name, content)] = bot.api.calls_to("sendDocument")[-1].files.values()
+    assert name == "review-2026.md"
+    assert "Finished the marathon training plan" in content.decode()
