@@ -9,14 +9,19 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.handlers import keyboards as kb
 from bot.handlers.turn import Turn, private_turn
+from bot.reports.html_split import TELEGRAM_LIMIT, text_content, utf16_len
 from bot.review.messages import preview
 from bot.storage import goals as store
 from bot.storage import users
+from bot.storage.models import Goal
 
 ADD_GOALS = "add_goals"
 EDIT_GOAL = "edit_goal"
 MAX_GOAL_CHARS = 500
-MAX_GOALS_PER_YEAR = 30
+MAX_GOALS_PER_YEAR = 20  # two years of goals, two buttons each, within Telegram's 100 buttons
+MAX_BUTTONS = 100  # Telegram's limit for one inline keyboard
+GOAL_TEXT_LIMITS = (None, 200, 100, 50)
+"""Characters of each goal shown in /goals: in full if the message fits, else shortened."""
 
 
 def _years(turn: Turn) -> tuple[int, int]:
@@ -32,21 +37,48 @@ async def goals_command(turn: Turn) -> None:
 
 
 async def render(turn: Turn, *, notice: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
+    """The goals message: each goal in full, or shortened when all of them in full would not
+    fit in one Telegram message (up to 60 goals of 500 characters)."""
     this_year, next_year = _years(turn)
-    rows: list[list[InlineKeyboardButton]] = []
+    by_year = {
+        year: await store.goals_of(turn.session, turn.user.id, year)
+        for year in (this_year, next_year)
+    }
+    for limit in GOAL_TEXT_LIMITS:
+        text = _goals_text(turn, by_year, notice, limit)
+        if utf16_len(text_content(text)) <= TELEGRAM_LIMIT:
+            break
+    return text, _goals_keyboard(turn, by_year)
+
+
+def _goals_text(
+    turn: Turn, by_year: dict[int, list[Goal]], notice: str | None, limit: int | None
+) -> str:
+    next_year = _years(turn)[1]
     parts = [notice] if notice else []
     parts.append(turn.tr("goals.title"))
-    for year in (this_year, next_year):
-        goals = await store.goals_of(turn.session, turn.user.id, year)
+    for year, goals in by_year.items():
         if not goals and year == next_year:
             continue
         lines = [turn.tr("goals.year", year=year)]
         if not goals:
             lines.append(turn.tr("goals.none"))
         for number, goal in enumerate(goals, start=1):
+            text = goal.text if limit is None else preview(goal.text, limit)
             lines.append(
-                turn.tr("goals.line", n=number, mark="✅" if goal.done else "▫️", text=goal.text)
+                turn.tr("goals.line", n=number, mark="✅" if goal.done else "▫️", text=text)
             )
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def _goals_keyboard(turn: Turn, by_year: dict[int, list[Goal]]) -> InlineKeyboardMarkup:
+    this_year, next_year = _years(turn)
+    rows: list[list[InlineKeyboardButton]] = []
+    for year, goals in by_year.items():
+        for number, goal in enumerate(goals, start=1):
+            if 2 * (len(rows) + 2) > MAX_BUTTONS:
+                break  # more goals than the cap (an older export imported): listed, no buttons
             rows.append(
                 [
                     InlineKeyboardButton(
@@ -58,7 +90,6 @@ async def render(turn: Turn, *, notice: str | None = None) -> tuple[str, InlineK
                     ),
                 ]
             )
-        parts.append("\n".join(lines))
     rows.append(
         [
             InlineKeyboardButton(
@@ -69,7 +100,7 @@ async def render(turn: Turn, *, notice: str | None = None) -> tuple[str, InlineK
             ),
         ]
     )
-    return "\n\n".join(parts), InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup(rows)
 
 
 @private_turn()

@@ -1,0 +1,43 @@
+"""/goals fits one Telegram message however many long goals there are."""
+
+from __future__ import annotations
+
+from bot.handlers.goals import MAX_GOAL_CHARS, MAX_GOALS_PER_YEAR
+from tests.conftest import Bot
+from tests.fakes import FakeUser
+from tests.helpers import onboard
+
+
+async def add_goals(user: FakeUser, year: int, texts: list[str]) -> None:
+    await user.send("/goals")
+    await user.tap(next(b for b in user.buttons() if b.startswith("➕") and str(year) in b))
+    for text in texts:
+        await user.send(text)
+    await user.tap("Done ✓")
+
+
+def long_goal(year: int, n: int) -> str:
+    return f"{year} goal {n}: " + "keep going " * (MAX_GOAL_CHARS // 11 - 2)
+
+
+async def test_the_most_goals_there_can_be_still_fit_one_message(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    for year in (2026, 2027):
+        await add_goals(user, year, [long_goal(year, n) for n in range(MAX_GOALS_PER_YEAR)])
+    await user.send("/goals")
+    text = user.last_text()
+    assert len(text) <= 4096
+    for year in (2026, 2027):
+        for n in range(MAX_GOALS_PER_YEAR):
+            assert f"{year} goal {n}: keep" in text  # each one, shortened
+    assert f"✏️ 2027 · {MAX_GOALS_PER_YEAR}" in user.buttons()
+
+
+async def test_a_few_goals_are_shown_in_full(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    await add_goals(user, 2026, [long_goal(2026, 1), "Read 20 books"])
+    await user.send("/goals")
+    assert long_goal(2026, 1).strip() in user.last_text()
+    assert "Read 20 books" in user.last_text()
