@@ -9,13 +9,20 @@ from bot.handlers import goals, questions, review, setup
 from bot.handlers.content import Content, content_of, edited_text
 from bot.handlers.reactions import EDIT_REACTION, SAVED_REACTION
 from bot.handlers.turn import Turn, private_turn
+from bot.review.flow import REVIEW_STATE
 from bot.storage import entries, users
 
 YEAREND_STATE = "yearend"  # bot.handlers.yearend.STATE; that module loads on first use
 PROMPT_EXPIRES = dtm.timedelta(hours=1)
-EXPIRING_STATES = frozenset(
-    {setup.ASK_TIMEZONE, goals.ADD_GOALS, goals.EDIT_GOAL, questions.ASK_QUESTION}
-)
+REVIEW_EXPIRES = dtm.timedelta(hours=12)  # as /yearend's SESSION_HOURS
+EXPIRING_STATES = {
+    setup.ASK_TIMEZONE: PROMPT_EXPIRES,
+    goals.ADD_GOALS: PROMPT_EXPIRES,
+    goals.EDIT_GOAL: PROMPT_EXPIRES,
+    questions.ASK_QUESTION: PROMPT_EXPIRES,
+    REVIEW_STATE: REVIEW_EXPIRES,
+}
+"""How long a question may wait for its answer before a plain message is a note again."""
 
 log = logging.getLogger(__name__)
 
@@ -62,16 +69,19 @@ async def on_message(turn: Turn) -> None:
 
 
 async def _live_state(turn: Turn) -> str | None:
-    """The user's state, unless it is a settings question asked over ``PROMPT_EXPIRES`` ago:
-    a prompt walked away from must not take a later note as a goal, a question or a time zone
-    (the note is kept as a note). Setting the time zone during onboarding never expires."""
+    """The user's state, unless its question waited longer than :data:`EXPIRING_STATES`
+    allows: a settings prompt or a review walked away from must not take a later note as a
+    goal, a question, a time zone or an answer (the note is kept as a note; the review stays
+    in progress for /review). Setting the time zone during onboarding never expires."""
     user = turn.user
     age = users.state_age(user, turn.now)
-    expires = user.state in EXPIRING_STATES and not (
+    limit = EXPIRING_STATES.get(user.state or "")
+    if (
         user.state == setup.ASK_TIMEZONE
         and (user.state_data or {}).get("flow", setup.ONBOARDING) == setup.ONBOARDING
-    )
-    if expires and age is not None and age > PROMPT_EXPIRES:
+    ):
+        limit = None
+    if limit is not None and age is not None and age > limit:
         log.info("prompt_expired", extra={"user": user.id, "state": user.state})
         await users.set_state(turn.session, user, None)
         return None

@@ -84,7 +84,9 @@ async def _start(turn: Turn, review: Review) -> None:
         review.status = ReviewStatus.IN_PROGRESS.value
         review.started_at = review.started_at or turn.now
         review.wake_at = None
-    await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, {"review_id": review.id})
+    await users.set_state(
+        turn.session, turn.user, flow.REVIEW_STATE, {"review_id": review.id}, now=turn.now
+    )
     if review.position == 0 and not await reviews.answers_of(turn.session, review.id):
         week = IsoWeek.parse(review.week)
         # A week that is over can still be declared skipped, so it is not counted as a gap.
@@ -191,7 +193,9 @@ async def _advance(turn: Turn, review: Review, *, skip: bool) -> None:
     elif skip:
         pass  # "Skip" after writing something keeps what was written
     review.position += 1
-    await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, {"review_id": review.id})
+    await users.set_state(
+        turn.session, turn.user, flow.REVIEW_STATE, {"review_id": review.id}, now=turn.now
+    )
     if review.position >= len(review.question_keys):
         await _finish(turn, review)
         return
@@ -294,7 +298,7 @@ async def _acknowledge(turn: Turn, review: Review) -> None:
         text, keyboard = await flow.question_message(turn.session, turn.user, review, kept)
         turn.out.edit_text(question, text, keyboard)
     data.update(review_id=review.id, kept=True)
-    await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, data)
+    await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, data, now=turn.now)
 
 
 async def _show_rating(turn: Turn, review: Review, rating: int) -> None:
@@ -303,7 +307,7 @@ async def _show_rating(turn: Turn, review: Review, rating: int) -> None:
     turn.edit_or_reply(*await flow.question_message(turn.session, turn.user, review, kept))
     data = dict(turn.user.state_data or {})
     data.update(review_id=review.id, kept=True)
-    await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, data)
+    await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, data, now=turn.now)
 
 
 async def _clear_keyboard(turn: Turn) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dtm
 
-from bot.handlers.notes import PROMPT_EXPIRES
+from bot.handlers.notes import PROMPT_EXPIRES, REVIEW_EXPIRES
 from bot.storage import goals as goal_store
 from tests.conftest import Bot
 from tests.fakes import FakeUser
@@ -92,3 +92,24 @@ async def test_the_time_zone_question_of_onboarding_does_not_expire(bot: Bot) ->
     assert stored is not None
     assert stored.timezone == "Asia/Seoul"
     assert await notes(bot) == []
+
+
+async def test_a_review_walked_away_from_keeps_later_notes_as_notes(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    bot.clock.set(dtm.datetime(2026, 11, 22, 10, 0, tzinfo=dtm.UTC))  # Sunday 19:00 in Seoul
+    await bot.tick()
+    await user.tap("▶️ Start")
+    await user.send("Open-sourced the model")  # the headline
+    bot.clock.advance(hours=2)
+    await user.send("after two sleepless nights")  # back after dinner: still the headline
+    bot.clock.advance(REVIEW_EXPIRES + dtm.timedelta(minutes=1))
+    await user.send("Lunch with Bea on Tuesday")  # days later, say: a note
+    stored = await stored_entries(bot, 1001)
+    parts = [entry.text for entry in stored if entry.answer_id is not None]
+    assert parts == ["Open-sourced the model", "after two sleepless nights"]
+    assert [entry.text for entry in stored if entry.answer_id is None] == [
+        "Lunch with Bea on Tuesday"
+    ]
+    await user.send("/review")  # the review goes on where it was left
+    assert "1/7 · Headline" in user.last_text()
