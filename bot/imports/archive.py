@@ -43,21 +43,23 @@ def read_zip(content: bytes) -> dict[str, bytes]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ImportRefused(f"the file is not a readable ZIP ({exc})") from None
+        raise ImportRefused("bad_zip", detail=str(exc)) from None
     with archive:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
-            raise ImportRefused(f"the ZIP holds {len(members):,} files; at most {MAX_MEMBERS:,}")
+            raise ImportRefused(
+                "too_many_files", count=f"{len(members):,}", most=f"{MAX_MEMBERS:,}"
+            )
         total = 0
         for member in members:
             if not _safe_name(member.filename):
-                raise ImportRefused(f"the ZIP has an unsafe file name: {member.filename!r}")
+                raise ImportRefused("unsafe_name", name=repr(member.filename))
             mode = member.external_attr >> 16
             if stat.S_ISLNK(mode):
-                raise ImportRefused(f"the ZIP holds a symbolic link: {member.filename!r}")
+                raise ImportRefused("symlink", name=repr(member.filename))
             total += member.file_size
             if _bomb(member.file_size, member.compress_size) or total > MAX_TOTAL_BYTES:
-                raise ImportRefused(_too_big())
+                raise _too_big()
         files: dict[str, bytes] = {}
         read = 0
         for member in members:
@@ -72,13 +74,11 @@ def read_zip(content: bytes) -> dict[str, bytes]:
                         size += len(chunk)
                         chunks.append(chunk)
                         if read > MAX_TOTAL_BYTES or _bomb(size, member.compress_size):
-                            raise ImportRefused(_too_big())
+                            raise _too_big()
             except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-                raise ImportRefused(f"the ZIP is damaged ({member.filename}: {exc})") from None
+                raise ImportRefused("damaged", name=member.filename, detail=str(exc)) from None
             except NotImplementedError:
-                raise ImportRefused(
-                    f"the ZIP uses a compression this bot cannot read ({member.filename})"
-                ) from None
+                raise ImportRefused("compression", name=member.filename) from None
             files[member.filename] = b"".join(chunks)
         return files
 
@@ -87,8 +87,5 @@ def _bomb(size: int, compressed: int) -> bool:
     return size > _CHUNK and size > MAX_RATIO * max(compressed, 1)
 
 
-def _too_big() -> str:
-    return (
-        f"the ZIP expands to more than {MAX_TOTAL_BYTES // (1024 * 1024)} MB, or one file in it "
-        f"more than {MAX_RATIO}×: refused as a possible ZIP bomb"
-    )
+def _too_big() -> ImportRefused:
+    return ImportRefused("zip_bomb", mb=MAX_TOTAL_BYTES // (1024 * 1024), ratio=MAX_RATIO)

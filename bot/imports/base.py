@@ -5,7 +5,9 @@ A parser (one module per format: :mod:`~bot.imports.dayone`, :mod:`~bot.imports.
 :class:`ImportedEntry` values, keeping the user's words verbatim, and reports every entry it
 cannot use as a :class:`Problem` with the reason and where it was, instead of dropping it
 silently or raising. A file that must not be opened at all raises :class:`ImportRefused`
-with one clear line.
+with one clear line. Reasons and places are :class:`Text` values, catalog messages
+(``import.*``) the bot shows in the user's language; ``str()`` gives the English text for
+the command line.
 
 Parsing is pure: bytes in, values out, no database and no Telegram.
 """
@@ -15,17 +17,38 @@ from __future__ import annotations
 import datetime as dtm
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.weeks import IsoWeek
+from bot.i18n import Translator, translator
 
 Files = Mapping[str, bytes]
 """An export's files by their path inside it (a single file is one entry)."""
 
 
+@dataclass(frozen=True)
+class Text:
+    """A message of the import catalog (``import.<key>``) with its values."""
+
+    key: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, tr: Translator) -> str:
+        """In ``tr``'s language, values inserted verbatim (escape the result for HTML)."""
+        return tr.plain(f"import.{self.key}", **self.values)
+
+    def __str__(self) -> str:
+        return self.render(translator("en"))
+
+
 class ImportRefused(ValueError):
-    """The whole file is refused (hostile, too big, not this format); the message says why."""
+    """The whole file is refused (hostile, too big, not this format); :attr:`text` says why
+    (``import.refused.<key>``), and ``str()`` in English."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        self.text = Text(f"refused.{key}", values)
+        super().__init__(str(self.text))
 
 
 @dataclass(frozen=True)
@@ -61,8 +84,33 @@ class ImportedEntry:
 class Problem:
     """An entry or row that could not be used, and why."""
 
-    where: str  # "row 12", "entry 3 of Journal.json", "2026-03-14.md"
-    reason: str
+    place: Text  # "row 12 of …", "entry 3 of Journal.json", "2026-03-14.md"
+    cause: Text
+
+    @property
+    def where(self) -> str:
+        return str(self.place)
+
+    @property
+    def reason(self) -> str:
+        return str(self.cause)
+
+
+def problem(place: Text, key: str, **values: Any) -> Problem:
+    """A :class:`Problem` whose cause is ``import.problem.<key>``."""
+    return Problem(place, Text(f"problem.{key}", values))
+
+
+def in_file(name: str) -> Text:
+    return Text("where.file", {"name": name})
+
+
+def entry_of(number: int, name: str) -> Text:
+    return Text("where.entry", {"number": number, "name": name})
+
+
+def row_of(number: int, name: str) -> Text:
+    return Text("where.row", {"number": number, "name": name})
 
 
 @dataclass
@@ -105,4 +153,4 @@ def decode(content: bytes, where: str) -> str:
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportRefused(f"{where} is not UTF-8 text") from None
+        raise ImportRefused("not_utf8", name=where) from None

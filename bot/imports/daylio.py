@@ -14,7 +14,18 @@ import hashlib
 import io
 import re
 
-from bot.imports.base import Files, ImportedEntry, ImportRefused, Parsed, Problem, decode, zone_or
+from bot.imports.base import (
+    Files,
+    ImportedEntry,
+    ImportRefused,
+    Parsed,
+    Problem,
+    Text,
+    decode,
+    problem,
+    row_of,
+    zone_or,
+)
 
 FORMAT = "daylio"
 COLUMNS = ("full_date", "date", "weekday", "time", "mood", "activities", "note_title", "note")
@@ -26,16 +37,16 @@ def parse(files: Files, user_zone: str) -> Parsed:
     """Every row of every ``*.csv`` file."""
     names = [n for n in files if n.lower().endswith(".csv")]
     if not names:
-        raise ImportRefused("no Daylio CSV file in what was sent")
+        raise ImportRefused("no_daylio")
     found = Parsed(FORMAT)
     for name in names:
         reader = csv.DictReader(io.StringIO(decode(files[name], name), newline=""))
         header = tuple(h.strip() for h in reader.fieldnames or ())
         if not set(COLUMNS) <= set(header):
-            raise ImportRefused(f"{name} lacks Daylio's columns ({', '.join(COLUMNS)})")
+            raise ImportRefused("not_daylio", name=name, columns=", ".join(COLUMNS))
         reader.fieldnames = list(header)
         for number, row in enumerate(reader, start=2):  # row 1 is the header
-            entry = _entry(row, user_zone, f"row {number} of {name}")
+            entry = _entry(row, user_zone, row_of(number, name))
             if isinstance(entry, Problem):
                 found.problems.append(entry)
             else:
@@ -59,21 +70,21 @@ def local_time(text: str) -> dtm.time | None:
     return dtm.time(hour, minute)
 
 
-def _entry(row: dict[str, str | None], user_zone: str, where: str) -> ImportedEntry | Problem:
+def _entry(row: dict[str, str | None], user_zone: str, where: Text) -> ImportedEntry | Problem:
     full_date = (row.get("full_date") or "").strip()
     try:
         day = dtm.date.fromisoformat(full_date)
     except ValueError:
-        return Problem(where, f"unreadable full_date {full_date!r}")
+        return problem(where, "bad_full_date", value=repr(full_date))
     at = local_time(row.get("time") or "")
     if at is None:
-        return Problem(where, f"unreadable time {row.get('time')!r}")
+        return problem(where, "bad_time", value=repr(row.get("time")))
     mood = (row.get("mood") or "").strip() or None
     title = row.get("note_title") or ""
     note = row.get("note") or ""
     text = "\n".join(part for part in (title, note) if part.strip())
     if not text and mood is None:
-        return Problem(where, "empty row: no mood and no note")
+        return problem(where, "empty_row")
     local = dtm.datetime.combine(day, at)
     tags = tuple(a.strip() for a in (row.get("activities") or "").split(" | ") if a.strip())
     digest = hashlib.sha256(f"{local.isoformat()}\n{mood}\n{text}".encode()).hexdigest()[:32]

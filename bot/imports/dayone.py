@@ -23,7 +23,10 @@ from bot.imports.base import (
     Parsed,
     Photo,
     Problem,
+    Text,
     decode,
+    entry_of,
+    problem,
 )
 
 FORMAT = "dayone"
@@ -36,18 +39,18 @@ def parse(files: Files, user_zone: str) -> Parsed:
     names = [n for n in files if n.lower().endswith(".json") and "/" not in n.strip("/")]
     names = names or [n for n in files if n.lower().endswith(".json")]
     if not names:
-        raise ImportRefused("no Day One journal (.json) in the ZIP")
+        raise ImportRefused("no_dayone")
     photos = {_photo_key(n): n for n in files if "photos/" in n}
     for name in sorted(names):
         try:
             data: Any = json.loads(decode(files[name], name))
         except (json.JSONDecodeError, RecursionError):
-            raise ImportRefused(f"{name} is not valid JSON") from None
+            raise ImportRefused("not_json", name=name) from None
         entries = data.get("entries") if isinstance(data, dict) else None
         if not isinstance(entries, list):
-            raise ImportRefused(f'{name} has no "entries" list: not a Day One JSON export')
+            raise ImportRefused("not_dayone", name=name)
         for number, raw in enumerate(entries, start=1):
-            entry = _entry(raw, files, photos, f"entry {number} of {name}")
+            entry = _entry(raw, files, photos, entry_of(number, name))
             if isinstance(entry, Problem):
                 found.problems.append(entry)
             else:
@@ -77,14 +80,14 @@ def _photo_key(name: str) -> str:
     return name.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
 
 
-def _entry(raw: Any, files: Files, photos: dict[str, str], where: str) -> ImportedEntry | Problem:
+def _entry(raw: Any, files: Files, photos: dict[str, str], where: Text) -> ImportedEntry | Problem:
     if not isinstance(raw, dict):
-        return Problem(where, "not an entry object")
+        return problem(where, "not_an_entry")
     created = str(raw.get("creationDate") or "")
     try:
         written = dtm.datetime.fromisoformat(created.replace("Z", "+00:00"))
     except ValueError:
-        return Problem(where, f"unreadable creationDate {created!r}")
+        return problem(where, "bad_creation_date", value=repr(created))
     if written.tzinfo is None:
         written = written.replace(tzinfo=dtm.UTC)  # Day One writes UTC
     text = without_moments(str(raw.get("text") or ""))
@@ -96,7 +99,7 @@ def _entry(raw: Any, files: Files, photos: dict[str, str], where: str) -> Import
         if path is not None:
             attached.append(Photo(path, files[path], str(photo.get("type") or "jpeg")))
     if not text.strip() and not attached:
-        return Problem(where, "empty entry")
+        return problem(where, "empty_entry")
     uuid = str(raw.get("uuid") or "")
     if not uuid:
         uuid = hashlib.sha256(f"{created}\n{text}".encode()).hexdigest()[:32]

@@ -21,7 +21,7 @@ PARSERS: dict[str, Parser] = {
 def files_of(content: bytes, name: str) -> Files:
     """A ZIP's files (opened safely), or the one file sent."""
     if len(content) > MAX_FILE_BYTES:
-        raise ImportRefused(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise ImportRefused("too_large", mb=MAX_FILE_BYTES // (1024 * 1024))
     if is_zip(content):
         return read_zip(content)
     return {name.replace("\\", "/").rsplit("/", 1)[-1] or "export": content}
@@ -56,8 +56,8 @@ def parse_export(content: bytes, name: str, user_zone: str, *, kind: str | None 
     files = files_of(content, name)
     chosen = kind or detect(files)
     if chosen is None:
-        raise ImportRefused("this does not look like a Day One, jrnl, Daylio or Markdown export")
+        raise ImportRefused("unknown")
     parser = PARSERS.get(chosen)
     if parser is None:
-        raise ImportRefused(f"unknown format {chosen!r}: use one of {', '.join(PARSERS)}")
+        raise ImportRefused("unknown_format", chosen=repr(chosen), formats=", ".join(PARSERS))
     return parser(files, user_zone)

@@ -12,7 +12,18 @@ import hashlib
 import json
 from typing import Any
 
-from bot.imports.base import Files, ImportedEntry, ImportRefused, Parsed, Problem, decode, zone_or
+from bot.imports.base import (
+    Files,
+    ImportedEntry,
+    ImportRefused,
+    Parsed,
+    Problem,
+    Text,
+    decode,
+    entry_of,
+    problem,
+    zone_or,
+)
 
 FORMAT = "jrnl"
 
@@ -22,18 +33,17 @@ def parse(files: Files, user_zone: str) -> Parsed:
     found = Parsed(FORMAT)
     names = [n for n in files if n.lower().endswith(".json")]
     if not names:
-        raise ImportRefused("no jrnl JSON file (jrnl --format json) in what was sent")
+        raise ImportRefused("no_jrnl")
     for name in names:
         try:
             data: Any = json.loads(decode(files[name], name))
         except (json.JSONDecodeError, RecursionError):
-            raise ImportRefused(f"{name} is not valid JSON") from None
+            raise ImportRefused("not_json", name=name) from None
         entries = data.get("entries") if isinstance(data, dict) else None
         if not isinstance(entries, list):
-            raise ImportRefused(f'{name} has no "entries" list: not a jrnl JSON export')
+            raise ImportRefused("not_jrnl", name=name)
         for number, raw in enumerate(entries, start=1):
-            where = f"entry {number} of {name}"
-            entry = _entry(raw, user_zone, where)
+            entry = _entry(raw, user_zone, entry_of(number, name))
             if isinstance(entry, Problem):
                 found.problems.append(entry)
             else:
@@ -41,20 +51,22 @@ def parse(files: Files, user_zone: str) -> Parsed:
     return found
 
 
-def _entry(raw: Any, user_zone: str, where: str) -> ImportedEntry | Problem:
+def _entry(raw: Any, user_zone: str, where: Text) -> ImportedEntry | Problem:
     if not isinstance(raw, dict):
-        return Problem(where, "not an entry object")
+        return problem(where, "not_an_entry")
     try:
         day = dtm.date.fromisoformat(str(raw.get("date", "")))
         hour, minute = (int(p) for p in str(raw.get("time") or "00:00").split(":")[:2])
         local = dtm.datetime.combine(day, dtm.time(hour, minute))
     except (ValueError, TypeError):
-        return Problem(where, f"unreadable date or time: {raw.get('date')!r} {raw.get('time')!r}")
+        return problem(
+            where, "bad_date_time", date=repr(raw.get("date")), time=repr(raw.get("time"))
+        )
     title = str(raw.get("title") or "")
     body = str(raw.get("body") or "")
     text = "\n".join(part for part in (title, body) if part).strip("\n")
     if not text.strip():
-        return Problem(where, "empty entry")
+        return problem(where, "empty_entry")
     tags = tuple(str(t) for t in raw.get("tags") or () if str(t))
     written = local.replace(tzinfo=zone_or(None, user_zone))
     digest = hashlib.sha256(f"{local.isoformat()}\n{text}".encode()).hexdigest()[:32]

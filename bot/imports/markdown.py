@@ -16,7 +16,16 @@ from typing import Any
 import yaml
 
 from bot.domain.weeks import IsoWeek
-from bot.imports.base import Files, ImportedEntry, ImportRefused, Parsed, Problem, decode, zone_or
+from bot.imports.base import (
+    Files,
+    ImportedEntry,
+    ImportRefused,
+    Parsed,
+    decode,
+    in_file,
+    problem,
+    zone_or,
+)
 
 FORMAT = "markdown"
 _DAILY = re.compile(r"(?:^|/)(\d{4}-\d{2}-\d{2})\.md$", re.IGNORECASE)
@@ -28,7 +37,7 @@ def parse(files: Files, user_zone: str) -> Parsed:
     """Every Markdown note that says (by its name or its front matter) when it was written."""
     names = sorted(n for n in files if n.lower().endswith(".md"))
     if not names:
-        raise ImportRefused("no Markdown (.md) notes in what was sent")
+        raise ImportRefused("no_markdown")
     found = Parsed(FORMAT)
     zone = zone_or(None, user_zone)
     for name in names:
@@ -39,19 +48,17 @@ def parse(files: Files, user_zone: str) -> Parsed:
             try:
                 loaded = yaml.safe_load(front.group(1))
             except yaml.YAMLError:
-                found.problems.append(Problem(name, "unreadable front matter"))
+                found.problems.append(problem(in_file(name), "bad_front_matter"))
                 continue
             meta = loaded if isinstance(loaded, dict) else {}
             text = text[front.end() :]
         written = _when(name, meta, zone)
         if written is None:
-            found.problems.append(
-                Problem(name, "no date: name it 2026-03-14.md or 2026-W11.md, or add date:")
-            )
+            found.problems.append(problem(in_file(name), "no_date"))
             continue
         body = text.strip("\n")
         if not body.strip():
-            found.problems.append(Problem(name, "empty note"))
+            found.problems.append(problem(in_file(name), "empty_note"))
             continue
         raw_tags = meta.get("tags") or ()
         tags = (raw_tags,) if isinstance(raw_tags, str) else tuple(raw_tags)

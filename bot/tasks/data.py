@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_skeleton
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
@@ -28,6 +28,9 @@ from bot.pipeline.outgoing import Outgoing
 from bot.pipeline.tasks import TaskContext
 from bot.storage import users
 from bot.storage.journal import load_journal
+
+if TYPE_CHECKING:
+    from bot.imports.base import ImportRefused
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +142,9 @@ def report_text(tr: Translator, report: ImportReport) -> str:
 # --- another app's journal ------------------------------------------------------------------
 
 
-def _journal_reason(tr: Translator, refused: Exception) -> str:
-    return tr("data.journal.refused", reason=str(refused)[:MAX_PROBLEM_CHARS])
+def _journal_reason(tr: Translator, refused: ImportRefused) -> str:
+    """Why the journal cannot be imported, in the user's language."""
+    return tr("data.journal.refused", reason=refused.text.render(tr)[:MAX_PROBLEM_CHARS])
 
 
 async def preview_journal(ctx: TaskContext, params: dict[str, Any], raw: bytes) -> None:
@@ -207,7 +211,7 @@ def _problems(tr: Translator, parsed: Any) -> Safe:
         + tr.n(
             "data.journal.problems",
             len(parsed.problems),
-            example=f"{first.where}: {first.reason}"[:MAX_PROBLEM_CHARS],
+            example=f"{first.place.render(tr)}: {first.cause.render(tr)}"[:MAX_PROBLEM_CHARS],
         )
     )
 

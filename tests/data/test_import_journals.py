@@ -309,3 +309,67 @@ async def test_a_file_with_nothing_readable_is_named_as_sent(bot: Bot) -> None:
     assert "Tom & Jerry <draft>.md" in reply
     assert "&amp;" not in reply
     assert await notes(bot) == []
+
+
+async def test_a_korean_user_is_told_in_korean_why_a_file_is_refused(bot: Bot) -> None:
+    user = bot.user(1001, language_code="ko")
+    await onboard(user, zone="서울", day="일요일", hour="19:00")
+    await user.send_document(b"a,b\n1,2\n", "spending.csv")
+    assert user.last_text() == (
+        "이 파일은 가져올 수 없어요: spending.csv 파일에 Daylio의 열"
+        "(full_date, date, weekday, time, mood, activities, note_title, note)이 없어요."
+    )
+    await user.send_document(_hostile("symlink"), "notes.zip")
+    assert "ZIP 안에 심볼릭 링크가 있어요: '2026-03-14.md'" in user.last_text()
+    assert await notes(bot) == []
+
+
+async def test_a_korean_preview_names_the_entries_left_out_in_korean(bot: Bot) -> None:
+    bot.clock.set(dtm.datetime(2026, 4, 1, 3, 0, tzinfo=dtm.UTC))
+    user = bot.user(1001, language_code="ko")
+    await onboard(user, zone="서울", day="일요일", hour="19:00")
+    await user.send_document((FIXTURES / "dayone.zip").read_bytes(), "dayone.zip")
+    preview = user.last_text()
+    assert "2개는 읽지 못했어요. 예: Journal.json의 6번째 항목: 빈 항목이에요" in preview
+    assert not re.search(r"[A-Za-z]{4,} (entry|of|empty)", preview)
+
+
+def test_every_import_message_is_in_both_catalogs() -> None:
+    """Reasons are looked up by key when a Korean user meets them: a missing one would fail
+    only then."""
+    from bot.i18n import translator
+
+    source = "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in (Path(__file__).parents[2] / "bot" / "imports").glob("*.py")
+    )
+    refused = set(re.findall(r'ImportRefused\(\s*"([a-z_]+)"', source))
+    problems = set(re.findall(r'problem\(\s*[^,]+,\s*"([a-z_]+)"', source))
+    assert {"unknown", "zip_bomb", "not_json"} <= refused
+    assert {"empty_entry", "no_date"} <= problems
+    keys = {f"import.refused.{k}" for k in refused} | {f"import.problem.{k}" for k in problems}
+    keys |= {"import.where.file", "import.where.entry", "import.where.row"}
+    for lang in ("en", "ko"):
+        tr = translator(lang)
+        for key in keys:
+            assert tr.plain(
+                key,
+                name="n",
+                number=1,
+                **dict.fromkeys(
+                    (
+                        "columns",
+                        "mb",
+                        "chosen",
+                        "formats",
+                        "detail",
+                        "count",
+                        "most",
+                        "ratio",
+                        "date",
+                        "time",
+                        "value",
+                    ),
+                    "x",
+                ),
+            ), key
