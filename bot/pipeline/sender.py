@@ -461,10 +461,13 @@ class Sender:
                 tr = translator(user.language)
                 Outgoing(session, row.chat_id, now, user.id).send_message(tr("error.generic"))
         elif result.kind == "blocked":
-            await outbox.drop_chat(session, row.chat_id)
+            await outbox.drop_chat(session, row.chat_id, through=row.id)
+            # Not if the user's row changed after this message was queued: a /start after
+            # unblocking (it clears ``blocked`` and reschedules) must not be undone by a 403
+            # recorded late. A user still blocking us meets the next message's 403.
             await session.execute(
                 update(User)
-                .where(User.chat_id == row.chat_id)
+                .where(User.chat_id == row.chat_id, User.updated_at <= row.created_at)
                 .values(blocked=True, next_due_at=None, next_recap_at=None, next_draft_at=None)
             )
         elif now - row.created_at > GIVE_UP_AFTER:

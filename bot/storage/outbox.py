@@ -106,11 +106,16 @@ async def remove(session: AsyncSession, row_id: int) -> None:
     )
 
 
-async def drop_chat(session: AsyncSession, chat_id: int) -> None:
-    """Give up on every pending row of a chat (the user blocked the bot)."""
+async def drop_chat(session: AsyncSession, chat_id: int, through: int) -> None:
+    """Give up on the pending rows of a chat up to row ``through``, the one Telegram refused
+    with 403 (the user blocked the bot). Later rows may answer a /start sent after unblocking,
+    while that result waited to be recorded: they stay, and meet their own 403 if still
+    blocked."""
     await session.execute(
         delete(OutboxMessage).where(
-            OutboxMessage.chat_id == chat_id, OutboxMessage.sent_at.is_(None)
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.id <= through,
         )
     )
 

@@ -222,3 +222,20 @@ async def test_a_crash_between_claim_and_send_delays_the_prompt_but_never_loses_
     assert len(prompts(user)) == 1
     [stored_review] = await stored_reviews(after, 1001)
     assert stored_review.status == ReviewStatus.PROMPTED
+
+
+async def test_a_start_after_unblocking_is_not_undone_by_an_older_403(bot: Bot) -> None:
+    """The prompt went out while the bot was blocked and its 403 is recorded only after the
+    user unblocked and sent /start: the welcome back and the schedule must stay."""
+    user = bot.user()
+    await onboard(user)
+    bot.clock.set(SLOT)
+    await bot.tick(settle=False)  # the prompt is queued, not sent yet
+    bot.api.fail_next("sendMessage", "forbidden")  # blocked when the prompt goes out
+    bot.clock.advance(minutes=2)
+    await user.send("/start")  # unblocked since: the prompt's 403 comes in after this
+    assert "Welcome back! You're all set." in user.last_text()  # the reply reached them
+    stored = await stored_user(bot, 1001)
+    assert stored is not None
+    assert not stored.blocked
+    assert stored.next_due_at is not None
