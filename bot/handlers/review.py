@@ -126,7 +126,7 @@ async def on_review_button(turn: Turn) -> None:
         await _skip_week(turn, review)
     elif action in ("next", "skip", "rate") and len(ids) >= 2:
         if review.status != ReviewStatus.IN_PROGRESS or ids[1] != review.position:
-            turn.reply(turn.tr("error.stale_review_button"))
+            _stale(turn, review)
             return
         if action == "rate" and len(ids) == 3 and 1 <= ids[2] <= 5:
             await _rate(turn, review, ids[2])
@@ -134,12 +134,18 @@ async def on_review_button(turn: Turn) -> None:
             await _clear_keyboard(turn)
             await _advance(turn, review, skip=action == "skip")
     else:
-        turn.reply(turn.tr("error.stale_review_button"))
+        _stale(turn, review)
+
+
+def _stale(turn: Turn, review: Review) -> None:
+    """A button of an earlier step: name the review's own week, since a bare /review opens
+    the week that is open now (a newer one, once the next prompt came)."""
+    turn.reply(turn.tr("error.stale_review_step", week=review.week))
 
 
 async def _snooze(turn: Turn, review: Review, when: str) -> None:
     if review.status not in (ReviewStatus.PROMPTED, ReviewStatus.SNOOZED, ReviewStatus.CLAIMED):
-        turn.reply(turn.tr("error.stale_review_button"))
+        _stale(turn, review)
         return
     until = flow.snooze_until(turn.user, turn.now, when)
     review.status = ReviewStatus.SNOOZED.value
@@ -162,7 +168,7 @@ async def _skip_week(turn: Turn, review: Review) -> None:
         turn.session, review
     )
     if review.status == ReviewStatus.COMPLETED or begun:
-        turn.reply(turn.tr("error.stale_review_button"))
+        _stale(turn, review)
         return
     if review.status == ReviewStatus.IN_PROGRESS:  # its first question is on screen: tidy it
         data = turn.user.state_data or {}

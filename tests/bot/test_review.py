@@ -410,3 +410,20 @@ async def test_a_past_week_with_answers_cannot_be_skipped(bot: Bot) -> None:
     assert "earlier step" in user.last_text()
     reviews = {r.week: r.status for r in await stored_reviews(bot, 1001)}
     assert reviews["2026-W45"] == ReviewStatus.IN_PROGRESS
+
+
+async def test_a_stale_review_button_names_the_week_to_go_on_with(bot: Bot) -> None:
+    """A Next tapped twice (two devices, a slow network): the second tap is stale, and its
+    hint must bring back that review even after the next week's prompt came."""
+    user = await _prompted(bot)
+    await user.tap("▶️ Start")
+    await user.send("Open-sourced the model")
+    first, again = user.press("Next ➡️"), user.press("Next ➡️")
+    await bot.feed(first)
+    await bot.feed(again)
+    hint = "/review 2026-W47"
+    assert hint in user.last_text()
+    bot.clock.set(SLOT + dtm.timedelta(days=7))
+    await bot.tick()  # week 48's prompt
+    await user.send(hint)
+    assert "2/7 · Win" in user.last_text()  # where week 47 was left
