@@ -213,7 +213,7 @@ def settings_summary(turn: Turn) -> str:
         prompts=tr("settings.prompts_paused") if user.paused else tr("settings.prompts_on"),
         recap=tr("settings.on") if user.monthly_recap else tr("settings.off"),
         draft_day=tr("settings.draft_day_value", day=user.draft_day),
-        next=next_prompt_text(turn),
+        next=tr("settings.no_prompt") if user.paused else next_prompt_text(turn),
     )
 
 

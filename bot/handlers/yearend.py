@@ -51,7 +51,7 @@ def ref_of(week: IsoWeek, question_key: str) -> str:
 
 def _year_asked(turn: Turn) -> int | None:
     """The year of ``/yearend [year]``: this year by default, from November on; else last
-    year (a January session looks back on the year that just ended)."""
+    year (a session before November looks back on the year that ended)."""
     args = turn.context.args or []
     today = turn.now.astimezone(turn.zone).date()
     if not args:

@@ -110,12 +110,13 @@ async def test_pause_button_and_resume(bot: Bot) -> None:
     assert stored is not None
     assert stored.paused
     assert stored.next_due_at is not None  # the slot still passes: it records a paused week
-    assert "Prompts: paused" in user.last_text()
+    assert "Prompts: paused · next: none scheduled" in user.last_text()  # no date promised
     await user.tap("▶️ Resume prompts")
     stored = await stored_user(bot, 1001)
     assert stored is not None
     assert not stored.paused
     assert stored.next_due_at is not None
+    assert "Prompts: on · next: Sunday, Nov 22, 19:00" in user.last_text()
 
 
 async def test_pause_and_resume_commands(bot: Bot) -> None:
