@@ -81,7 +81,8 @@ async def _live_state(turn: Turn) -> str | None:
         and (user.state_data or {}).get("flow", setup.ONBOARDING) == setup.ONBOARDING
     ):
         limit = None
-    if limit is not None and age is not None and age > limit:
+    # A state saved before questions were timed (no age) counts as walked away from.
+    if limit is not None and (age is None or age > limit):
         log.info("prompt_expired", extra={"user": user.id, "state": user.state})
         await users.set_state(turn.session, user, None)
         return None

@@ -295,7 +295,8 @@ async def _acknowledge(turn: Turn, review: Review) -> None:
     assert message is not None
     turn.out.react(message.message_id, SAVED_REACTION)
     data = dict(turn.user.state_data or {})
-    if data.get("kept"):
+    if data.get("kept"):  # the question shows Next already; the answer's clock restarts
+        await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, data, now=turn.now)
         return
     question = target_of(data.get("question"))
     if question is not None:

@@ -21,7 +21,7 @@ from bot.reports.stats import month_of, weeks_of_month
 from bot.review import messages
 from bot.storage import goals as goal_store
 from bot.storage import questions as question_store
-from bot.storage import reviews
+from bot.storage import reviews, users
 from bot.storage.models import Answer, Review, User
 
 EVENING_HOUR = 20
@@ -113,8 +113,7 @@ async def send_question(session: AsyncSession, out: Outgoing, user: User, review
     sent = out.send_message(*await question_message(session, user, review, kept))
     data: dict[str, object] = {"review_id": review.id, "kept": kept is not None}
     data["question"] = target_json(await out.ref(sent))
-    user.state, user.state_data = REVIEW_STATE, data
-    await session.flush()
+    await users.set_state(session, user, REVIEW_STATE, data, now=out.now)  # asked now
 
 
 async def question_message(

@@ -7,6 +7,7 @@ import datetime as dtm
 
 from bot.handlers.notes import PROMPT_EXPIRES, REVIEW_EXPIRES
 from bot.storage import goals as goal_store
+from bot.storage import users as users_store
 from tests.conftest import Bot
 from tests.fakes import FakeUser
 from tests.helpers import onboard, stored_entries, stored_user
@@ -113,3 +114,31 @@ async def test_a_review_walked_away_from_keeps_later_notes_as_notes(bot: Bot) ->
     ]
     await user.send("/review")  # the review goes on where it was left
     assert "1/7 · Headline" in user.last_text()
+
+
+async def test_a_review_started_and_left_on_its_first_question_expires_too(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    bot.clock.set(dtm.datetime(2026, 11, 22, 10, 0, tzinfo=dtm.UTC))
+    await bot.tick()
+    await user.tap("▶️ Start")  # then the phone goes back in the pocket
+    bot.clock.advance(REVIEW_EXPIRES + dtm.timedelta(minutes=1))
+    await user.send("Lunch with Bea on Tuesday")
+    assert [(e.text, e.answer_id) for e in await stored_entries(bot, 1001)] == [
+        ("Lunch with Bea on Tuesday", None)
+    ]
+
+
+async def test_a_question_left_open_by_an_older_version_does_not_take_a_note(bot: Bot) -> None:
+    """States saved before questions were timed carry no time: they count as walked away
+    from, so the first message after the upgrade is a note, not a goal's new text."""
+    user = await with_goal(bot)
+    await user.send("/goals")
+    await user.tap("✏️ 2026 · 1")
+    async with bot.services.transaction() as session:  # as the previous version stored it
+        stored = await users_store.get_user(session, 1001)
+        assert stored is not None
+        stored.state_data = {"goal_id": (stored.state_data or {})["goal_id"]}
+    await user.send("Bought groceries")
+    assert await goal_texts(bot) == ["Run a half marathon"]
+    assert await notes(bot) == ["Bought groceries"]
