@@ -2,10 +2,10 @@
 
 The sender holds a lease, a row in ``service_state`` that it renews every few seconds by
 compare-and-set. A replica that dies stops renewing, and another takes over once the lease
-has run out; a process that crashed on this same machine is recognised at once (its pid is
-gone), so a restart does not wait. This works the same on SQLite (one process, which always
-gets the lease, and a second process started by mistake cannot send twice) and on
-PostgreSQL (replicas).
+has run out; a process that crashed on this same machine is recognised (its pid is gone)
+as soon as it has missed a renewal, so a restart waits seconds, not the whole lease. This
+works the same on SQLite (one process, which always gets the lease, and a second process
+started by mistake cannot send twice) and on PostgreSQL (replicas).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 LEASE_NAME = "sender_lease"
 LEASE_TTL = dtm.timedelta(seconds=15)
 RENEW_EVERY = 3.0
+DEAD_AFTER = dtm.timedelta(seconds=2 * RENEW_EVERY + 1)  # a renewal missed: see _take_from_the_dead
 _LIVE_HERE: set[str] = set()  # leases of this process not released yet
 
 
@@ -72,16 +73,31 @@ class SenderLease:
         return held
 
     async def _take_from_the_dead(self, session: AsyncSession, now: dtm.datetime) -> bool:
-        """Take the lease over at once from a process of this machine that is gone (a crash
-        and a restart), instead of waiting ``LEASE_TTL`` for it to run out."""
-        holder = await session.scalar(
-            select(ServiceState.value).where(ServiceState.name == LEASE_NAME)
-        )
-        if holder is None or not _dead_here(holder):
+        """Take the lease over early from a process of this machine that is gone (a crash
+        and a restart): once it has missed a renewal, instead of after ``LEASE_TTL``.
+
+        Missing a renewal is required too: replicas in separate PID namespaces that share a
+        host name (host networking, a fixed container host name) could otherwise look dead
+        to each other and take turns taking the lease."""
+        row = (
+            await session.execute(
+                select(ServiceState.value, ServiceState.updated_at).where(
+                    ServiceState.name == LEASE_NAME
+                )
+            )
+        ).first()
+        if row is None:
+            return False
+        holder, renewed = row
+        if now - renewed <= DEAD_AFTER or not _dead_here(holder):
             return False
         taken = await session.execute(
             update(ServiceState)
-            .where(ServiceState.name == LEASE_NAME, ServiceState.value == holder)
+            .where(
+                ServiceState.name == LEASE_NAME,
+                ServiceState.value == holder,
+                ServiceState.updated_at == renewed,
+            )
             .values(value=self.owner, updated_at=now)
         )
         if taken.rowcount:  # type: ignore[attr-defined]
