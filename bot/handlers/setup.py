@@ -31,6 +31,9 @@ ASK_TIMEZONE = "ask_tz"
 async def start(turn: Turn) -> None:
     """Greet the user and walk a newcomer through setup."""
     user = turn.user
+    # /start is the first thing a user sends after unblocking the bot: a 403 of a message
+    # queued before now, recorded only after this, must not block them again.
+    user.updated_at = turn.now
     if user.blocked:
         user.blocked = False
         reschedule(user, turn.now)

@@ -229,10 +229,12 @@ async def test_a_start_after_unblocking_is_not_undone_by_an_older_403(bot: Bot) 
     user unblocked and sent /start: the welcome back and the schedule must stay."""
     user = bot.user()
     await onboard(user)
+    bot.clock.set(SLOT - dtm.timedelta(seconds=30))
+    await user.send("a note half a minute before the prompt")  # seen: within the minute
     bot.clock.set(SLOT)
     await bot.tick(settle=False)  # the prompt is queued, not sent yet
     bot.api.fail_next("sendMessage", "forbidden")  # blocked when the prompt goes out
-    bot.clock.advance(minutes=2)
+    bot.clock.advance(seconds=20)
     await user.send("/start")  # unblocked since: the prompt's 403 comes in after this
     assert "Welcome back! You're all set." in user.last_text()  # the reply reached them
     stored = await stored_user(bot, 1001)
