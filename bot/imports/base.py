@@ -44,11 +44,13 @@ class Text:
 
 class ImportRefused(ValueError):
     """The whole file is refused (hostile, too big, not this format); :attr:`text` says why
-    (``import.refused.<key>``), and ``str()`` in English."""
+    (``import.refused.<key>``), and ``str()`` in English. ``detail`` (a library's own
+    English error) goes only to ``str()``, for the command line and the logs."""
 
-    def __init__(self, key: str, **values: Any) -> None:
+    def __init__(self, key: str, *, detail: str | None = None, **values: Any) -> None:
         self.text = Text(f"refused.{key}", values)
-        super().__init__(str(self.text))
+        english = str(self.text)
+        super().__init__(f"{english} ({detail})" if detail else english)
 
 
 @dataclass(frozen=True)

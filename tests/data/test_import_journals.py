@@ -321,6 +321,8 @@ async def test_a_korean_user_is_told_in_korean_why_a_file_is_refused(bot: Bot) -
     )
     await user.send_document(_hostile("symlink"), "notes.zip")
     assert "ZIP 안에 심볼릭 링크가 있어요: '2026-03-14.md'" in user.last_text()
+    await user.send_document(b"PK\x03\x04 not really a zip", "notes.zip")
+    assert user.last_text() == "이 파일은 가져올 수 없어요: 읽을 수 있는 ZIP 파일이 아니에요."
     assert await notes(bot) == []
 
 
