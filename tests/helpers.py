@@ -22,6 +22,20 @@ async def onboard(
     await user.tap(next(b for b in user.buttons() if b.endswith(hour)))
 
 
+async def ask_to_add_goals(user: FakeUser, year: int) -> None:
+    """/goals, then ➕ for ``year``: the bot waits for goals, one per message."""
+    await user.send("/goals")
+    await user.tap(next(b for b in user.buttons() if b.startswith("➕") and str(year) in b))
+
+
+async def add_goals(user: FakeUser, year: int, texts: list[str]) -> None:
+    """Add ``texts`` as ``year``'s goals through /goals, then tap Done."""
+    await ask_to_add_goals(user, year)
+    for text in texts:
+        await user.send(text)
+    await user.tap("Done ✓")
+
+
 def flat(text: str) -> str:
     """Babel's date ranges use thin spaces (U+2009); compare them as plain spaces."""
     return text.replace("\u2009", " ").replace("\u202f", " ")

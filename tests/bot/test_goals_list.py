@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from bot.handlers.goals import MAX_GOAL_CHARS, MAX_GOALS_PER_YEAR
 from tests.conftest import Bot
-from tests.fakes import FakeUser
-from tests.helpers import onboard
-
-
-async def add_goals(user: FakeUser, year: int, texts: list[str]) -> None:
-    await user.send("/goals")
-    await user.tap(next(b for b in user.buttons() if b.startswith("➕") and str(year) in b))
-    for text in texts:
-        await user.send(text)
-    await user.tap("Done ✓")
+from tests.helpers import add_goals, onboard
 
 
 def long_goal(year: int, n: int) -> str:

@@ -10,7 +10,7 @@ from bot.storage import goals as goal_store
 from bot.storage import users as users_store
 from tests.conftest import Bot
 from tests.fakes import FakeUser
-from tests.helpers import onboard, stored_entries, stored_user
+from tests.helpers import add_goals, ask_to_add_goals, onboard, stored_entries, stored_user
 
 LATER = PROMPT_EXPIRES + dtm.timedelta(minutes=1)
 SOON = PROMPT_EXPIRES - dtm.timedelta(minutes=5)
@@ -19,10 +19,7 @@ SOON = PROMPT_EXPIRES - dtm.timedelta(minutes=5)
 async def with_goal(bot: Bot) -> FakeUser:
     user = bot.user()
     await onboard(user)
-    await user.send("/goals")
-    await user.tap(next(b for b in user.buttons() if b.startswith("➕") and "2026" in b))
-    await user.send("Run a half marathon")
-    await user.tap("Done ✓")
+    await add_goals(user, 2026, ["Run a half marathon"])
     return user
 
 
@@ -58,8 +55,7 @@ async def test_a_goal_edit_answered_within_the_hour_changes_the_goal(bot: Bot) -
 async def test_collecting_goals_waits_an_hour_after_each_goal(bot: Bot) -> None:
     user = bot.user()
     await onboard(user)
-    await user.send("/goals")
-    await user.tap(next(b for b in user.buttons() if b.startswith("➕") and "2026" in b))
+    await ask_to_add_goals(user, 2026)
     await user.send("Run a half marathon")
     bot.clock.advance(SOON)
     await user.send("Read 20 books")  # nearly an hour after the question, minutes after a goal
