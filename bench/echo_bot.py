@@ -7,10 +7,20 @@ answers every text with ``update.message.reply_text(update.message.text)``, and
 bot and rate limiter, as fast as the limiter lets them go (``asyncio.gather`` of
 ``bot.send_message``), then prints one JSON line with what happened.
 
-Both read ``TELEGRAM_BOT_TOKEN`` and ``TELEGRAM_API_BASE_URL`` from the environment (like the
-real bot) and import nothing from ``bot``::
+``run --store FILE`` is the same echo bot, except that each text is first inserted into a
+SQLite file in a transaction of its own (one ``INSERT``, committed) and the echo goes out
+only after the commit. It is the least a bot can do that never acknowledges a word before it
+is stored, on the bot's own storage stack: SQLAlchemy's async engine from
+:func:`bot.storage.engine.create_engine` (its aiosqlite driver and SQLite settings: WAL,
+``synchronous=FULL``, ``BEGIN IMMEDIATE``). It keeps no inbox (PTB's ``Updater`` confirms
+updates before they are stored), no outbox, no users and no encryption, so it is a floor
+for what storing costs, not a bot that keeps the issue's promises.
+
+All read ``TELEGRAM_BOT_TOKEN`` and ``TELEGRAM_API_BASE_URL`` from the environment (like the
+real bot); the plain echo bot and the fan-out import nothing from ``bot``::
 
     python -m bench.echo_bot run
+    python -m bench.echo_bot run --store /tmp/echo.sqlite3
     python -m bench.echo_bot fanout --first 10001 --count 5000
 """
 
@@ -25,7 +35,8 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
@@ -64,11 +75,53 @@ start-up benchmark measures an echo bot that merely imports the bot's storage an
 stack, to show how much of the bot's memory that stack alone costs)."""
 
 
-def run() -> None:
+EchoHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def storing_echo(path: str) -> tuple[EchoHandler, Callable[[Any], Coroutine[Any, Any, None]]]:
+    """The ``--store`` handler (store the text, commit, then echo) and its ``post_init``,
+    which creates the table."""
+    from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, Text, insert
+
+    from bot.storage.engine import WRITER, create_engine
+
+    notes = Table(
+        "notes",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("chat_id", BigInteger, nullable=False),
+        Column("message_id", BigInteger, nullable=False),
+        Column("text", Text, nullable=False),
+    )
+    engine = create_engine(f"sqlite+aiosqlite:///{path}").execution_options(**{WRITER: True})
+
+    async def create_table(_: Any) -> None:
+        async with engine.begin() as connection:
+            await connection.run_sync(notes.metadata.create_all)
+
+    async def store_then_echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        assert message is not None
+        assert message.text is not None
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(notes).values(
+                    chat_id=message.chat_id, message_id=message.message_id, text=message.text
+                )
+            )
+        await message.reply_text(message.text)
+
+    return store_then_echo, create_table
+
+
+def run(store: str | None = None) -> None:
     for module in filter(None, os.environ.get(STACK_IMPORTS, "").split(",")):
         importlib.import_module(module.strip())
     app = build()
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    handler: EchoHandler = echo
+    if store is not None:
+        handler, app.post_init = storing_echo(store)
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handler))
     app.run_polling(allowed_updates=Update.ALL_TYPES)
 
 
@@ -94,7 +147,10 @@ async def fanout(first: int, count: int, text: str) -> dict[str, object]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="the echo bot (long polling)")
+    echo_bot = commands.add_parser("run", help="the echo bot (long polling)")
+    echo_bot.add_argument(
+        "--store", metavar="FILE", help="store each text in this SQLite file before echoing it"
+    )
     send = commands.add_parser("fanout", help="one message to each of COUNT chats")
     send.add_argument("--first", type=int, required=True, help="first chat id")
     send.add_argument("--count", type=int, required=True)
@@ -105,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     if args.command == "run":
-        run()
+        run(args.store)
         return 0
     print(json.dumps(asyncio.run(fanout(args.first, args.count, args.text))), flush=True)
     return 0

@@ -35,6 +35,11 @@ What is measured, in one run:
    arrival at the server, p50 and p95.
 
 The bot is judged against the targets; the echo bot is the reference for items 3 and 4.
+
+For context, items 2 to 4 also run against ``bench/echo_bot.py run --store``: the echo bot
+committing each note to SQLite (the bot's own engine and settings) before echoing it, the
+least any bot can do that acknowledges nothing before it is stored. Its ratios to the bare
+echo bot show what storing alone costs on this stack; they are not judged.
 """
 
 from __future__ import annotations
@@ -414,9 +419,9 @@ def measure(
 ) -> dict[str, Any]:
     """Both sides, every phase; the raw numbers. ``profile``: py-spy samples both bots during
     their bursts, into ``folder`` (the numbers of such a run are perturbed a little)."""
-    bot_dir, echo_dir = folder / "bot", folder / "echo"
-    bot_dir.mkdir(parents=True, exist_ok=True)
-    echo_dir.mkdir(parents=True, exist_ok=True)
+    bot_dir, echo_dir, store_dir = folder / "bot", folder / "echo", folder / "storing-echo"
+    for directory in (bot_dir, echo_dir, store_dir):
+        directory.mkdir(parents=True, exist_ok=True)
     fanout = fanout_ids(sizes)
     found: dict[str, Any] = {
         "sizes": asdict(sizes),
@@ -429,9 +434,11 @@ def measure(
     with (
         BenchAPI(token=TOKEN, strict=True) as bot_api,
         BenchAPI(token=TOKEN, strict=True) as echo_api,
+        BenchAPI(token=TOKEN, strict=True) as store_api,
     ):
         bot_tracker = Tracker("reaction_or_reply", frozenset(fanout), is_prompt).attach(bot_api)
         echo_tracker = Tracker("echo", frozenset(fanout)).attach(echo_api)
+        store_tracker = Tracker("echo").attach(store_api)
         bot_api.add_private_chats(fanout)
         echo_api.add_private_chats(fanout)
         db_path = bot_dir / "bot.sqlite3"
@@ -515,6 +522,24 @@ def measure(
             found["echo_exit_code"] = echo.stop()
             laps.lap("echo stop")
             found["echo_log"] = log_problems(fan.output() + echo.output())
+
+            store_command = [sys.executable, "-m", "bench.echo_bot", "run", "--store"]
+            storing = Process(
+                "storing-echo-bot",
+                [*store_command, str(store_dir / "echo.sqlite3")],
+                store_dir,
+                child_env(store_api),
+            )
+            processes.append(storing)
+            found["store_ready_after"] = wait_polling(store_api, storing)
+            found["store_burst"] = burst(
+                store_api, store_tracker, storing, sizes, _burst_timeout(sizes)
+            )
+            laps.lap("storing echo burst")
+            found["store_latency"] = latency(store_api, store_tracker, storing, sizes)
+            laps.lap("storing echo latency")
+            found["store_exit_code"] = storing.stop()
+            found["store_log"] = log_problems(storing.output())
             found["load_average_after"] = os.getloadavg()
             for side in ("bot", "echo") if profile else ():
                 raw = folder / f"{side}-burst.pyspy.txt"
@@ -523,6 +548,7 @@ def measure(
             found["calls"] = {
                 "bot": dict(bot_api.methods_called()),
                 "echo": dict(echo_api.methods_called()),
+                "storing_echo": dict(store_api.methods_called()),
             }
         finally:
             for process in processes:
@@ -700,6 +726,7 @@ def build_report(found: dict[str, Any], sizes: Sizes, quick: bool) -> Report:
         ["(4) latency p50 ratio bot / echo", _num(lat_ratio, ".2f", "×"), "", "", ""],
     ]
     report.tables.append(table)
+    report.tables.append(storing_table(found, sizes))
 
     details = Table(
         "Details",
@@ -798,8 +825,75 @@ def build_report(found: dict[str, Any], sizes: Sizes, quick: bool) -> Report:
         "results.",
         f"Latency: notes from {LATENCY_CHATS} users in turn, the next {LATENCY_GAP} s after the "
         "previous acknowledgement, so no chat gets more than one message a second.",
+        "The storing echo bot runs the same burst and latency phases against a third server "
+        "after the echo bot. It commits one INSERT per note before echoing it and keeps no "
+        "inbox, outbox, users or encryption: a floor for storing with this stack, shown for "
+        "context. The targets stay relative to the bare echo bot.",
     ]
     return report
+
+
+def storing_table(found: dict[str, Any], sizes: Sizes) -> Table:
+    """The bot and the bare echo bot next to an echo bot that commits each note to SQLite
+    before echoing it: what storing alone costs on this stack (context, not a target)."""
+    bb, eb, sb = found["bot_burst"], found["echo_burst"], found["store_burst"]
+    bl, el, sl = found["bot_latency"], found["echo_latency"], found["store_latency"]
+    cpu = [b["cpu_per_1000_notes"] for b in (bb, eb, sb)]
+    p50 = [latency["p50"] for latency in (bl, el, sl)]
+    return Table(
+        "What storing alone costs: the echo bot committing each note to SQLite first "
+        "(bench/echo_bot.py run --store; the bot's engine and SQLite settings)",
+        ["measure", "weekly-review-bot", "PTB echo bot", "echo storing each note"],
+        [
+            [
+                "(3) CPU per 1,000 notes, s",
+                *(_num(value, ".2f") for value in cpu),
+            ],
+            [
+                "(3) CPU ratio to the bare echo bot",
+                _num(_ratio(cpu[0], cpu[1]), ".2f", "×"),
+                "1×",
+                _num(_ratio(cpu[2], cpu[1]), ".2f", "×"),
+            ],
+            [
+                "(3) CPU ratio to the storing echo bot",
+                _num(_ratio(cpu[0], cpu[2]), ".2f", "×"),
+                "",
+                "1×",
+            ],
+            [
+                f"(4) latency p50 / p95, ms ({sizes.latency_notes} notes one at a time)",
+                *(f"{_ms(x['p50'])} / {_ms(x['p95'])}" for x in (bl, el, sl)),
+            ],
+            [
+                "(4) p50 ratio to the bare echo bot",
+                _num(_ratio(p50[0], p50[1]), ".2f", "×"),
+                "1×",
+                _num(_ratio(p50[2], p50[1]), ".2f", "×"),
+            ],
+            [
+                "(4) p50 ratio to the storing echo bot",
+                _num(_ratio(p50[0], p50[2]), ".2f", "×"),
+                "",
+                "1×",
+            ],
+            [
+                "(2) burst: all notes acknowledged after, s / 429 answers",
+                *(
+                    f"{_num(b['seconds'])} / {b['too_many_requests']:,}"
+                    if b["all_acknowledged"]
+                    else f"{b['acknowledged']:,}/{b['notes']:,} / {b['too_many_requests']:,}"
+                    for b in (bb, eb, sb)
+                ),
+            ],
+            [
+                "log lines WARNING+ / tracebacks",
+                _log_line(found["bot_log"]),
+                _log_line(found["echo_log"]),
+                _log_line(found["store_log"]),
+            ],
+        ],
+    )
 
 
 def _requests(requests: dict[str, int]) -> str:

@@ -8,6 +8,7 @@ only check that the benchmarks run, write their JSON, and that what they verify 
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -103,7 +104,10 @@ def test_memory_child_process_returns_its_measurement() -> None:
 
 
 def test_pipeline_runs_the_bot_process_and_the_echo_bot(tmp_path: Path) -> None:
-    report = pipeline.main(["--quick", "--json", str(tmp_path / "pipeline.json")])
+    work = tmp_path / "work"
+    report = pipeline.main(
+        ["--quick", "--json", str(tmp_path / "pipeline.json"), "--workdir", str(work)]
+    )
 
     sizes, data = pipeline.QUICK, report.data
     fanout = data["bot_fanout"]
@@ -113,7 +117,7 @@ def test_pipeline_runs_the_bot_process_and_the_echo_bot(tmp_path: Path) -> None:
     assert data["bot_burst"]["all_acknowledged"], data["bot_burst"]
     # The echo bot may drop a reply after AIORateLimiter's three retries; it is the baseline.
     assert data["echo_burst"]["acknowledged"] > 0
-    for side in ("bot", "echo"):
+    for side in ("bot", "echo", "store"):
         assert data[f"{side}_burst"]["notes"] == sizes.notes
         assert data[f"{side}_burst"]["cpu_seconds"] >= 0
         assert data[f"{side}_latency"]["acknowledged"] == sizes.latency_notes
@@ -122,6 +126,12 @@ def test_pipeline_runs_the_bot_process_and_the_echo_bot(tmp_path: Path) -> None:
     assert data["bot_burst"]["requests"]["setMessageReaction"] == sizes.notes
     assert data["bot_log"]["tracebacks"] == 0
     assert report.tables[0].rows[0][0].startswith("(1) fan-out")
+    # The storing echo bot kept every note it echoed.
+    with sqlite3.connect(work / "storing-echo" / "echo.sqlite3") as stored:
+        kept = stored.execute("SELECT count(*) FROM notes").fetchone()[0]
+    echoed = data["store_burst"]["acknowledged"] + data["store_latency"]["acknowledged"]
+    assert kept >= echoed > 0
+    assert report.tables[1].columns[-1] == "echo storing each note"
     assert _saved(tmp_path / "pipeline.json").data == json.loads(json.dumps(report.data))
 
 
