@@ -93,8 +93,7 @@ async def save_note(turn: Turn, content: Content) -> None:
     message = turn.message
     assert message is not None
     week = turn.current_week
-    first_of_week = not await entries.has_note_in_week(turn.session, turn.user.id, week.key)
-    await entries.add_entry(
+    first_of_week = await entries.add_note(
         turn.session,
         user_id=turn.user.id,
         week=week.key,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dtm
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.journal import MessageKind
@@ -33,6 +33,86 @@ async def add_entry(
     existing = await find_entry(session, chat_id, message_id)
     if existing is not None:
         return existing
+    return _stage(
+        session,
+        user_id=user_id,
+        week=week,
+        chat_id=chat_id,
+        message_id=message_id,
+        kind=kind,
+        text=text,
+        sent_at=sent_at,
+        answer_id=answer_id,
+        file_id=file_id,
+        file_unique_id=file_unique_id,
+        duration=duration,
+    )
+
+
+async def add_note(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    week: str,
+    chat_id: int,
+    message_id: int,
+    kind: MessageKind,
+    text: str | None,
+    sent_at: dtm.datetime,
+    file_id: str | None = None,
+    file_unique_id: str | None = None,
+    duration: int | None = None,
+) -> bool:
+    """Store a note (an entry that answers no question) as :func:`add_entry` does; whether
+    ``week`` held no note of the user's before it.
+
+    One query asks both things a note needs to know (was this message stored before, by a
+    redelivered update, and is this the week's first note), since a note is the most common
+    thing the bot stores."""
+    stored, week_has_note = (
+        await session.execute(
+            select(
+                exists().where(Entry.chat_id == chat_id, Entry.message_id == message_id),
+                exists().where(
+                    Entry.user_id == user_id, Entry.week == week, Entry.answer_id.is_(None)
+                ),
+            )
+        )
+    ).one()
+    if not stored:
+        _stage(
+            session,
+            user_id=user_id,
+            week=week,
+            chat_id=chat_id,
+            message_id=message_id,
+            kind=kind,
+            text=text,
+            sent_at=sent_at,
+            answer_id=None,
+            file_id=file_id,
+            file_unique_id=file_unique_id,
+            duration=duration,
+        )
+    return not week_has_note
+
+
+def _stage(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    week: str,
+    chat_id: int,
+    message_id: int,
+    kind: MessageKind,
+    text: str | None,
+    sent_at: dtm.datetime,
+    answer_id: int | None,
+    file_id: str | None,
+    file_unique_id: str | None,
+    duration: int | None,
+) -> Entry:
+    """A new entry, written at the session's next flush."""
     entry = Entry(
         user_id=user_id,
         week=week,
@@ -70,16 +150,6 @@ async def apply_edit(
     entry.edited_at = now
     await session.flush()
     return entry
-
-
-async def has_note_in_week(session: AsyncSession, user_id: int, week: str) -> bool:
-    """Whether the user kept a note (not a review answer) in ``week``."""
-    found = await session.scalar(
-        select(Entry.id)
-        .where(Entry.user_id == user_id, Entry.week == week, Entry.answer_id.is_(None))
-        .limit(1)
-    )
-    return found is not None
 
 
 async def count_entries(session: AsyncSession, user_id: int) -> int:
