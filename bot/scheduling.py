@@ -48,16 +48,33 @@ def draft_year(slot: dtm.datetime, tz: str) -> int:
 
 
 def reschedule(user: User, now: dtm.datetime) -> None:
-    """Recompute every due instant of ``user`` after a settings change (or clear them)."""
+    """Recompute every due instant of ``user`` after a settings change (or clear them).
+
+    What has come but not been handled yet stays: a slot that passed seconds before the
+    change (the jobs have not run yet), a monthly recap waiting for the next prompt to carry
+    it, and a year-end draft that the notification budget pushed towards January. A settings
+    change, even one that changes nothing, must not skip a week, a recap or a draft.
+    """
     if not is_schedulable(user):
         user.next_due_at = user.next_recap_at = user.next_draft_at = None
         return
     assert user.timezone is not None
     tz, hour = user.timezone, user.review_hour
     # A paused user keeps their slot: each one that passes records a neutral "paused" week.
-    user.next_due_at = next_slot(now, user.review_weekday, hour, tz)
-    user.next_recap_at = next_recap_after(now, hour, tz) if user.monthly_recap else None
-    user.next_draft_at = next_draft_after(now, user.draft_day, hour, tz)
+    if not _has_come(user.next_due_at, now):  # a passed slot is the weekly job's to handle
+        user.next_due_at = next_slot(now, user.review_weekday, hour, tz)
+    if not user.monthly_recap:
+        user.next_recap_at = None
+    elif not _has_come(user.next_recap_at, now):  # a due recap rides on the next prompt
+        user.next_recap_at = next_recap_after(now, hour, tz)
+    draft = next_draft_after(now, user.draft_day, hour, tz)
+    pending = user.next_draft_at
+    if pending is None or draft_year(pending, tz) >= draft_year(draft, tz):
+        user.next_draft_at = draft  # else an earlier year's draft is still to be sent
+
+
+def _has_come(instant: dtm.datetime | None, now: dtm.datetime) -> bool:
+    return instant is not None and instant <= now
 
 
 def open_week(user: User, now: dtm.datetime) -> IsoWeek:
