@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dtm
 import logging
 
+from bot.domain.weeks import IsoWeek
 from bot.handlers import goals, questions, review, setup
 from bot.handlers.content import Content, content_of, edited_text
 from bot.handlers.reactions import EDIT_REACTION, SAVED_REACTION
@@ -92,7 +93,9 @@ async def _live_state(turn: Turn) -> str | None:
 async def save_note(turn: Turn, content: Content) -> None:
     message = turn.message
     assert message is not None
-    week = turn.current_week
+    # The week it was sent in, not the one it is handled in: after a backlog (a restart,
+    # load) a note sent on Sunday night still belongs to that week, and that year.
+    week = IsoWeek.at(min(message.date, turn.now), turn.zone)
     first_of_week = await entries.add_note(
         turn.session,
         user_id=turn.user.id,

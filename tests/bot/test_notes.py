@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dtm
 
+from bot.domain.schedule import slot_on
 from tests.conftest import Bot
-from tests.helpers import onboard, stored_entries
+from tests.helpers import note_update, onboard, stored_entries
 
 
 async def test_plain_text_is_saved_to_the_current_week(bot: Bot) -> None:
@@ -23,6 +24,19 @@ async def test_plain_text_is_saved_to_the_current_week(bot: Bot) -> None:
     )
     assert entry.answer_id is None
     assert entry.sent_at.tzinfo is not None
+
+
+async def test_a_note_handled_after_midnight_stays_in_the_week_it_was_sent(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)  # Seoul
+    # Sunday Jan 3 2027, 23:59:30 in Seoul: the last seconds of 2026-W53.
+    bot.clock.set(slot_on(dtm.date(2027, 1, 3), 23, "Asia/Seoul") + dtm.timedelta(seconds=3570))
+    late = note_update(bot, 1001, "the last words of the year")
+    bot.clock.advance(dtm.timedelta(seconds=45))  # handled in Monday's week, 2027-W01
+    await bot.feed(late)
+    [entry] = await stored_entries(bot, 1001)
+    assert entry.week == "2026-W53"
+    assert user.last_text() == "✓ Saved to week 53."
 
 
 async def test_week_is_counted_in_the_users_time_zone(bot: Bot) -> None:
