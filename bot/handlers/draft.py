@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dtm
+
 from bot.handlers import keyboards as kb
 from bot.handlers.turn import Turn, private_turn
 
@@ -22,11 +24,17 @@ def _parse(args: list[str], current_year: int) -> tuple[int, bool] | None:
     return year, include_private
 
 
+def default_year(today: dtm.date) -> int:
+    """The year a bare ``/draft`` compiles: this one, except in January, when the year that
+    just ended is the one people write about (the new one has barely begun)."""
+    return today.year - 1 if today.month == 1 else today.year
+
+
 @private_turn()
 async def draft_command(turn: Turn) -> None:
     """Compile the year's draft from the user's own answers and send it as a file."""
     today = turn.now.astimezone(turn.zone).date()
-    parsed = _parse(turn.context.args or [], today.year)
+    parsed = _parse(turn.context.args or [], default_year(today))
     if parsed is None:
         turn.reply(turn.tr("draft.usage", year=today.year))
         return

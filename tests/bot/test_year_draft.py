@@ -5,9 +5,11 @@ chart; in English and Korean."""
 
 from __future__ import annotations
 
+import datetime as dtm
 import io
 import re
 import zipfile
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -24,7 +26,7 @@ from tests.bot.year_simulation import (
 )
 from tests.conftest import Bot
 from tests.fakes import FakeUser
-from tests.helpers import flat
+from tests.helpers import flat, onboard
 
 SECTIONS = {
     "en": {
@@ -178,3 +180,15 @@ async def test_a_year_through_the_bot_becomes_a_draft(bot: Bot, lang: Language) 
         assert "images/energy-2026.png" in names
         assert archive.read("images/energy-2026.png").startswith(b"\x89PNG")
         assert "](images/energy-2026.png)" in inside
+
+
+async def test_a_bare_draft_in_january_is_the_year_that_just_ended(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)  # Seoul
+    await user.send("Moved to a new flat")  # November 2026
+    bot.clock.set(dtm.datetime(2027, 1, 1, 0, 30, tzinfo=ZoneInfo("Asia/Seoul")))
+    assert "Moved to a new flat" in await _draft(bot, user, "/draft")
+    bot.clock.set(dtm.datetime(2027, 2, 1, 9, 0, tzinfo=ZoneInfo("Asia/Seoul")))
+    await user.send("/draft")  # February: the new year, which holds nothing yet
+    assert "2027" in user.last_text()
+    assert len(bot.api.calls_to("sendDocument")) == 1
