@@ -43,7 +43,7 @@ SECTIONS = frozenset(
     }
 )
 _BREAK = re.compile(r"(?<=[.!?。])\s+|\n")
-_BULLET = re.compile(r"^[-*•>]+\s*")
+_BULLET = re.compile(r"^(?:[-*•>]+\s+)+")  # a list marker needs its space: "-6kg" stays
 _NOT_FIGURES = re.compile(
     r"""
       \b(?:19|20)\d\d-\d\d(?:-\d\d)?\b      # 2026-03 / 2026-03-14

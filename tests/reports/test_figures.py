@@ -82,3 +82,17 @@ def test_korean_dates_are_not_figures_but_korean_counts_are() -> None:
         assert not has_figure(sentence), sentence
     for sentence in ("12일간 여행", "3시간 달렸다", "2년 만에 만났다", "3개월 만에", "10km 달리기"):
         assert has_figure(sentence), sentence
+
+
+def test_a_leading_minus_or_bold_is_the_users_not_a_list_marker() -> None:
+    assert sentences("-6kg since January, finally under 70.") == [
+        "-6kg since January, finally under 70."
+    ]
+    assert sentences("**Shipped v2** of the app to 300 users.") == [
+        "**Shipped v2** of the app to 300 users."
+    ]
+    assert sentences("- Delivered 4 talks\n> * ran 10km\n• 책 12권") == [
+        "Delivered 4 talks",
+        "ran 10km",
+        "책 12권",
+    ]
