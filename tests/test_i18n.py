@@ -519,3 +519,19 @@ def test_korean_text_differs_from_english() -> None:
 )
 def test_pick_language(code: str | None, expected: str) -> None:
     assert pick_language(code) == expected
+
+
+def test_korean_draft_summary_counts_with_korean_counters() -> None:
+    summary = translator("ko")(
+        "draft.summary",
+        year=2026,
+        answered=40,
+        total=53,
+        longest=12,
+        notes=3,
+        photos=1,
+        highlights=9,
+        starred=2,
+    )
+    assert "메모 3개 · 사진 1장" in summary
+    assert "<b>40</b>/53주" in summary

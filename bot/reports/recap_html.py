@@ -31,7 +31,8 @@ def _media(tr: Translator, quote: Quote) -> list[str]:
 
 
 def _voice(tr: Translator, duration: int | None) -> str:
-    return tr("report.recap.voice", duration=duration_text(duration) or "?")
+    length = duration_text(duration)
+    return tr("report.recap.voice", duration=length) if length else tr("report.draft.voice.unknown")
 
 
 def _quote(tr: Translator, quote: Quote, *, ref: bool = True) -> str:

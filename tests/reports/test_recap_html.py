@@ -224,6 +224,13 @@ def test_photos_and_voice_notes_are_mentioned() -> None:
     assert "Notes: 1 photo, 1 voice note" in shown
 
 
+def test_a_voice_note_of_unknown_length_has_no_question_mark() -> None:
+    voice = StoredMessage(MessageKind.VOICE, None, SENT, duration=None)
+    shown = full_text(render_recap(october(week(40, notes=(voice,))), "en"))
+    assert "W40 · 🎤 voice note" in shown
+    assert "?" not in shown
+
+
 def test_caption_is_short_and_has_the_numbers() -> None:
     caption = recap_caption(october(*SAMPLE), "en")
     assert len(caption) < 1024
