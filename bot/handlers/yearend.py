@@ -104,6 +104,7 @@ async def ask(turn: Turn, year: int, key: str) -> None:
     if key == "moments":
         from bot.reports import collect
         from bot.reports.highlights import curate
+        from bot.reports.recap_html import media_mentions
 
         journal = await _journal(turn, year)
         views = collect.views_for(journal.weeks, weeks_of_year(year))
@@ -118,7 +119,8 @@ async def ask(turn: Turn, year: int, key: str) -> None:
             [
                 ref_of(q.week, q.question_key),
                 week_number(q.week, turn.user.language),
-                _short(q.text),
+                # A voice note or an uncaptioned photo has no words to show: name it.
+                _short(q.text) or " ".join(media_mentions(turn.tr, q)),
             ]
             for q in chosen
         ]

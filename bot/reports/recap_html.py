@@ -23,7 +23,7 @@ def _number(value: float, lang: str) -> str:
     return str(format_decimal(value, format="0.0", locale=lang))
 
 
-def _media(tr: Translator, quote: Quote) -> list[str]:
+def media_mentions(tr: Translator, quote: Quote) -> list[str]:
     """Mentions of an answer's photos and voice notes (captions are already in the text)."""
     parts = [tr.n("report.recap.photos", len(quote.photos))] if quote.photos else []
     parts += [_voice(tr, a.duration) for a in quote.voices]
@@ -46,7 +46,7 @@ def _quote(tr: Translator, quote: Quote, *, ref: bool = True) -> str:
         parts.append(tr("report.recap.rating", rating=quote.rating))
     if quote.text:
         parts.append(tr("report.recap.text", text=quote.text))
-    parts += _media(tr, quote)
+    parts += media_mentions(tr, quote)
     if ref:
         parts.append(tr("report.recap.ref", week=quote.week.week))
     return " ".join(parts)

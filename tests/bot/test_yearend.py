@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
+from bot.domain.schedule import slot_on
+from bot.domain.weeks import IsoWeek
 from bot.storage.models import YearEndAnswer
 from tests.bot.year_simulation import ENGLISH, KOREAN, Expected, Language, live_a_week
 from tests.conftest import Bot
@@ -262,3 +264,25 @@ def test_notes_know_the_sessions_state_without_loading_it() -> None:
     from bot.handlers import notes, yearend
 
     assert notes.YEAREND_STATE == yearend.STATE
+
+
+async def test_a_voice_note_win_is_named_in_the_moments_list(bot: Bot) -> None:
+    bot.clock.set(dtm.datetime(2026, 3, 1, 3, 0, tzinfo=dtm.UTC))
+    user = bot.user(1001)
+    await onboard(user)
+    bot.clock.set(slot_on(IsoWeek(2026, 10).sunday, 19, "Asia/Seoul"))
+    await bot.tick()
+    await user.tap(ENGLISH.start)
+    for _ in range(20):  # the win as a voice note, every other question skipped
+        buttons = user.buttons()
+        if ENGLISH.next not in buttons and ENGLISH.skip not in buttons:
+            break
+        if " · Win" in user.last_text().splitlines()[0]:
+            await user.send_voice(duration=42)
+            await user.tap(ENGLISH.next)
+        else:
+            await user.tap(ENGLISH.skip)
+    bot.clock.set(dtm.datetime(2026, 11, 20, 3, 0, tzinfo=dtm.UTC))
+    await user.send("/yearend")
+    moments = user.last_text()
+    assert "🎤 voice note 0:42" in moments, moments
