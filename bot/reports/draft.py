@@ -216,8 +216,8 @@ class _Writer:
     # -- small pieces --
 
     def label(self, week: IsoWeek) -> str:
-        if week not in self._labels:
-            self._labels[week] = week_label(week, self.lang)
+        if week not in self._labels:  # a week of another year (a goal's history) says so
+            self._labels[week] = week_label(week, self.lang, with_year=week.year != self.year)
         return self._labels[week]
 
     def ref(self, week: IsoWeek) -> str:

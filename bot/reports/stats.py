@@ -16,9 +16,10 @@ HEADLINE_KEY = "headline"
 NEXT_KEY = "next"
 
 
-def week_dates(week: IsoWeek, lang: str) -> str:
-    """Local dates of a week: ``Apr 1 – 7`` / ``4월 1일~7일`` (Babel's interval formats)."""
-    skeleton = "yMMMd" if week.monday.year != week.sunday.year else "MMMd"
+def week_dates(week: IsoWeek, lang: str, *, with_year: bool = False) -> str:
+    """Local dates of a week: ``Apr 1 – 7`` / ``4월 1일~7일`` (Babel's interval formats); the
+    year too when asked for, or when the week spans two years."""
+    skeleton = "yMMMd" if with_year or week.monday.year != week.sunday.year else "MMMd"
     return str(format_interval(week.monday, week.sunday, skeleton, locale=lang))
 
 
@@ -27,9 +28,10 @@ def week_number(week: IsoWeek, lang: str) -> str:
     return f"{week.week}주차" if lang == "ko" else f"W{week.week}"
 
 
-def week_label(week: IsoWeek, lang: str) -> str:
-    """A link-free reference to a week: ``W14, Apr 1 – 7`` / ``14주차, 4월 1일~7일``."""
-    return f"{week_number(week, lang)}, {week_dates(week, lang)}"
+def week_label(week: IsoWeek, lang: str, *, with_year: bool = False) -> str:
+    """A link-free reference to a week: ``W14, Apr 1 – 7`` / ``14주차, 4월 1일~7일`` (with
+    ``with_year``: ``W14, Apr 1 – 7, 2025`` / ``14주차, 2025년 4월 1일~7일``)."""
+    return f"{week_number(week, lang)}, {week_dates(week, lang, with_year=with_year)}"
 
 
 def month_name(year: int, month: int, lang: str, *, with_year: bool = True) -> str:
