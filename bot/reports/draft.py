@@ -27,6 +27,7 @@ single sentences cut out of an answer, never reworded.
 from __future__ import annotations
 
 import datetime as dtm
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -172,6 +173,41 @@ def indent_continuation(text: str, width: int) -> str:
     return "\n".join([first, *(pad + line if line else "" for line in rest)])
 
 
+_FENCE = re.compile(r" {0,3}(?:`{3,}|~{3,}).*")
+_RULE_OR_FENCE = re.compile(rf" {{0,3}}([-*_])(?:[ \t]*\1){{2,}}[ \t]*|{_FENCE.pattern}")
+"""A line that Markdown reads as a thematic break (``---``) or a code fence (```` ``` ````)."""
+
+
+def _opens_block(text: str) -> bool:
+    return _RULE_OR_FENCE.fullmatch(text.split("\n", 1)[0]) is not None
+
+
+def after(prefix: str, text: str) -> str:
+    """``prefix`` then the user's ``text``: on one line, unless the text's first line is a rule
+    or a fence. After a list marker ``- ---`` is a rule that swallows the item, and a fence
+    after other words opens nothing (its closing fence would then open a block that runs to
+    the end of the draft); so such a text starts on the next line, in the item."""
+    if _opens_block(text):
+        return f"{prefix.rstrip()}\n{text}"
+    return prefix + text
+
+
+def before(text: str, suffix: str) -> str:
+    """The user's ``text`` then ``suffix`` (a week reference): on the last line, unless that
+    line closes a code block, where the suffix would become code."""
+    last = text.rsplit("\n", 1)[-1]
+    if "\n" in text and _FENCE.fullmatch(last) is not None:
+        return f"{text}\n{suffix}"
+    return f"{text} {suffix}"
+
+
+def bullet(body: str, pad: str = "") -> str:
+    """``body`` as a list item at ``pad``; a body that starts on its next line (:func:`after`)
+    leaves no space after the marker."""
+    text = indent_continuation(body, len(pad) + 2)
+    return pad + ("-" if text.startswith("\n") else "- ") + text
+
+
 def blockquote(text: str) -> str:
     """``text`` as a Markdown blockquote: ``> `` before each line, ``>`` for empty ones."""
     return "\n".join(f"> {line}" if line else ">" for line in text.split("\n"))
@@ -262,8 +298,8 @@ class _Writer:
         """A list item: markers, the text verbatim, the week reference, then media."""
         pad = "  " * depth
         ref = self.ref(quote.week)
-        body = self.markers(quote) + (f"{quote.text} {ref}" if quote.text else ref)
-        lines = [pad + "- " + indent_continuation(body, len(pad) + 2)]
+        body = after(self.markers(quote), before(quote.text, ref)) if quote.text else ref
+        lines = [bullet(body, pad)]
         lines += [pad + "  " + m for m in self.media_lines(quote.week, quote.attachments)]
         return "\n".join(lines)
 
@@ -428,8 +464,8 @@ class _Writer:
         if not heads:
             lines.append(f"- {label}")
         for quote in heads:
-            body = f"{label} {self.markers(quote)}{quote.text}"
-            lines.append("- " + indent_continuation(body, 2))
+            body = after(f"{label} {self.markers(quote)}", quote.text)
+            lines.append(bullet(body))
             lines += ["  " + m for m in self.media_lines(week, quote.attachments)]
         for quote in focus:
             lines.append(self.focus_item(quote))
@@ -481,10 +517,10 @@ class _Writer:
         media = self.media_lines(note.week, attachments)
         star = "⭐ " if note.starred else ""
         if note.text:
-            body = f"{star}{note.text} {self.ref(note.week)}"
+            body = after(star, before(note.text, self.ref(note.week)))
         else:  # a photo without caption or a voice note: its mention is the item
             body = f"{media.pop(0)} {self.ref(note.week)}" if media else self.ref(note.week)
-        lines = ["- " + indent_continuation(body, 2)]
+        lines = [bullet(body)]
         lines += ["  " + m for m in media]
         return "\n".join(lines)
 
@@ -576,7 +612,7 @@ class _Writer:
                 continue
             label = self.tr.plain(f"report.draft.conclusion.{key}")
             lock = "🔒 " if answer.private else ""
-            items.append("- " + indent_continuation(f"**{label}** {lock}{answer.text}", 2))
+            items.append(bullet(after(f"**{label}** {lock}", answer.text)))
         if not items:
             return None
         return self.section("conclusions", ["\n".join(items)], year=self.year)
@@ -615,8 +651,8 @@ class _Writer:
 
     def appendix_item(self, quote: Quote) -> str:
         """``- *Question* ⭐ text``, continuation lines indented, media below."""
-        body = f"*{quote.prompt}* {self.markers(quote)}{quote.text}".rstrip()
-        lines = ["- " + indent_continuation(body, 2)]
+        body = after(f"*{quote.prompt}* {self.markers(quote)}", quote.text).rstrip()
+        lines = [bullet(body)]
         lines += ["  " + m for m in self.media_lines(quote.week, quote.attachments)]
         return "\n".join(lines)
 
@@ -625,10 +661,10 @@ class _Writer:
         media = self.media_lines(note.week, attachments)
         label = f"*{self.tr.plain('report.draft.note')}*" + (" ⭐" if note.starred else "")
         if note.text:
-            body = f"{label} {note.text}"
+            body = after(f"{label} ", note.text)
         else:  # a photo without caption or a voice note: its mention is the item
             body = f"{label} {media.pop(0)}" if media else label
-        lines = ["- " + indent_continuation(body, 2)]
+        lines = [bullet(body)]
         lines += ["  " + m for m in media]
         return "\n".join(lines)
 

@@ -152,10 +152,12 @@ def draft(journal: Journal, lang: str = "en", **kwargs: object) -> str:
     return compile_draft(journal, YEAR, lang, generated_on=DEC_31, **kwargs)  # type: ignore[arg-type]
 
 
-def indent(text: str, width: int) -> str:
-    """The one transformation applied to list items: continuation lines indented."""
-    first, *rest = text.split("\n")
-    return "\n".join([first, *(" " * width + line if line else "" for line in rest)])
+def indent(text: str, width: int, *, first: bool = False) -> str:
+    """The one transformation applied to list items: continuation lines indented (and the
+    first one too with ``first``, for text that starts on an item's second line)."""
+    head, *rest = text.split("\n")
+    lead = " " * width if first else ""
+    return "\n".join([lead + head, *(" " * width + line if line else "" for line in rest)])
 
 
 def quoted(text: str) -> str:
@@ -197,6 +199,8 @@ def appendix_form(week: WeekView, ans: AnswerView) -> str:
     """How an answer appears in the appendix: its question, then its text."""
     marks = ("⭐ " if ans.highlight else "") + ("🔒 " if ans.private else "")
     marks += f"⚡ {ans.rating}/5 " if ans.rating is not None else ""
+    if ans.text.split("\n")[0].strip() in ("---", "```"):  # a rule or fence starts a line
+        return f"- *{ans.prompt}* {marks}".rstrip() + "\n" + indent(ans.text, 2, first=True)
     return "- " + indent(f"*{ans.prompt}* {marks}{ans.text}", 2)
 
 
@@ -453,7 +457,30 @@ def test_multi_line_answers_stay_inside_their_list_item() -> None:
         "  - Best way to build strong foundations is through in-person coursework <2>"
     ) in text
     assert "- Line one\n\n\n  Line four after two blank lines <8>" in text
-    assert "- ---\n  title: not front matter\n  --- <5>" in text
+    # A first line that Markdown reads as a rule starts on the item's second line.
+    assert "-\n  ---\n  title: not front matter\n  --- <5>" in text
+
+
+def test_rules_and_code_fences_keep_their_list_item_and_reference() -> None:
+    lesson = "---\nNever again skip the backup."
+    code = "```\nrm -rf build\n```"
+    week = WeekView(
+        W(YEAR, 11),
+        ReviewStatus.COMPLETED,
+        (
+            answer("differently", Section.LESSONS, lesson, 1),
+            answer("win", Section.HIGHLIGHTS, code, 2),
+        ),
+    )
+    text = draft(Journal("en", "UTC", (week,)))
+    ref = f"({week_label(W(YEAR, 11), 'en')})"
+    assert f"-\n  ---\n  Never again skip the backup. {ref}" in text
+    # The reference goes below the closing fence, not into the code block.
+    assert f"-\n  ```\n  rm -rf build\n  ```\n  {ref}" in text
+    # The appendix opens the fence on a line of its own, so it is closed again.
+    assert "- *win?*\n  ```\n  rm -rf build\n  ```\n" in text
+    assert "- - ---" not in text
+    assert "- ---" not in text.split("---\n", 2)[2]
 
 
 def test_private_answers_are_left_out_by_default() -> None:
