@@ -11,7 +11,7 @@ import datetime as dtm
 from zoneinfo import ZoneInfo
 
 from bot.domain import schedule
-from bot.domain.schedule import next_slot, slot_on
+from bot.domain.schedule import next_slot, review_week, slot_on
 from bot.domain.weeks import IsoWeek
 from bot.storage.models import User
 
@@ -52,8 +52,11 @@ def reschedule(user: User, now: dtm.datetime) -> None:
 
     What has come but not been handled yet stays: a slot that passed seconds before the
     change (the jobs have not run yet), a monthly recap waiting for the next prompt to carry
-    it, and a year-end draft that the notification budget pushed towards January. A settings
-    change, even one that changes nothing, must not skip a week, a recap or a draft.
+    it, and a year-end draft that the notification budget pushed towards January. So does
+    the pending slot when the new day, hour or zone would first ask about a later week (on
+    Friday, Sunday → Thursday; on Sunday noon, 19:00 → 09:00): this week's prompt comes as
+    planned, and the new schedule starts after it. A settings change, even one that changes
+    nothing, must not skip a week, a recap or a draft.
     """
     if not is_schedulable(user):
         user.next_due_at = user.next_recap_at = user.next_draft_at = None
@@ -61,15 +64,18 @@ def reschedule(user: User, now: dtm.datetime) -> None:
     assert user.timezone is not None
     tz, hour = user.timezone, user.review_hour
     # A paused user keeps their slot: each one that passes records a neutral "paused" week.
-    if not _has_come(user.next_due_at, now):  # a passed slot is the weekly job's to handle
-        user.next_due_at = next_slot(now, user.review_weekday, hour, tz)
+    pending = user.next_due_at
+    if not _has_come(pending, now):  # a passed slot is the weekly job's to handle
+        slot = next_slot(now, user.review_weekday, hour, tz)
+        if pending is None or review_week(slot, tz) <= review_week(pending, tz):
+            user.next_due_at = slot  # else the pending slot still asks about an earlier week
     if not user.monthly_recap:
         user.next_recap_at = None
     elif not _has_come(user.next_recap_at, now):  # a due recap rides on the next prompt
         user.next_recap_at = next_recap_after(now, hour, tz)
     draft = next_draft_after(now, user.draft_day, hour, tz)
-    pending = user.next_draft_at
-    if pending is None or draft_year(pending, tz) >= draft_year(draft, tz):
+    waiting = user.next_draft_at
+    if waiting is None or draft_year(waiting, tz) >= draft_year(draft, tz):
         user.next_draft_at = draft  # else an earlier year's draft is still to be sent
 
 

@@ -103,3 +103,65 @@ async def test_a_settings_save_while_the_draft_is_postponed_keeps_that_years_dra
     assert stored is not None
     assert stored.next_draft_at is not None
     assert stored.next_draft_at.astimezone(ZoneInfo(SEOUL)).date() == dtm.date(2027, 12, 31)
+
+
+async def _prompts_after_a_change(bot: Bot, change: list[str]) -> list[tuple[str, str]]:
+    """Onboard (Sunday 19:00 Seoul) on Monday 2026-11-16, make ``change`` in /settings on
+    Friday 2026-11-20, then tick hour by hour to 2026-12-01: each prompted week, with the
+    local weekday of its prompt."""
+    user = bot.user()
+    bot.clock.set(dtm.datetime(2026, 11, 16, 1, 0, tzinfo=dtm.UTC))
+    await onboard(user)
+    now = slot_on(dtm.date(2026, 11, 20), 10, SEOUL)
+    bot.clock.set(now)
+    await user.send("/settings")
+    for label in change:
+        await user.tap(label)
+    while now < dtm.datetime(2026, 12, 1, tzinfo=dtm.UTC):
+        now += dtm.timedelta(hours=1)
+        bot.clock.set(now)
+        await bot.tick()
+    return [
+        (review.week, f"{review.prompted_at.astimezone(ZoneInfo(SEOUL)):%a}")
+        for review in await stored_reviews(bot, user.user_id)
+        if review.prompted_at is not None
+    ]
+
+
+async def test_moving_the_review_day_before_today_keeps_this_weeks_prompt(bot: Bot) -> None:
+    # Friday: Thursday's slot of this week is gone, so the next Thursday reviews next week.
+    # The Sunday prompt for this week must still come.
+    prompts = await _prompts_after_a_change(bot, ["📅 Day", "Thursday"])
+    assert prompts == [("2026-W47", "Sun"), ("2026-W48", "Thu")]
+
+
+async def test_moving_the_review_hour_earlier_keeps_this_weeks_prompt(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)  # Sunday 19:00 Seoul
+    now = slot_on(dtm.date(2026, 11, 22), 12, SEOUL)  # Sunday noon: 19:00 is still to come
+    bot.clock.set(now)
+    await user.send("/settings")
+    await user.tap("⏰ Time")
+    await user.tap("09:00")
+    stored = await stored_user(bot, user.user_id)
+    assert stored is not None
+    assert stored.next_due_at == slot_on(dtm.date(2026, 11, 22), 19, SEOUL)
+    while now < slot_on(dtm.date(2026, 11, 29), 10, SEOUL):
+        now += dtm.timedelta(hours=1)
+        bot.clock.set(now)
+        await bot.tick()
+    prompted = [
+        (review.week, review.prompted_at)
+        for review in await stored_reviews(bot, user.user_id)
+        if review.prompted_at is not None
+    ]
+    assert [week for week, _ in prompted] == ["2026-W47", "2026-W48"]
+    # From the next week on, the new hour: W48's prompt came at 09:00 on Sunday the 29th.
+    assert prompted[1][1] is not None
+    assert prompted[1][1].astimezone(ZoneInfo(SEOUL)).hour == 9
+
+
+async def test_moving_the_review_day_later_in_the_week_needs_no_extra_prompt(bot: Bot) -> None:
+    # Friday → Saturday: the new slot reviews the same week, so it comes on the new day.
+    prompts = await _prompts_after_a_change(bot, ["📅 Day", "Saturday"])
+    assert prompts == [("2026-W47", "Sat"), ("2026-W48", "Sat")]
