@@ -79,6 +79,8 @@ def read_zip(content: bytes) -> dict[str, bytes]:
                 raise ImportRefused("damaged", name=member.filename, detail=str(exc)) from None
             except NotImplementedError:
                 raise ImportRefused("compression", name=member.filename) from None
+            except RuntimeError:  # zipfile: "File … is encrypted, password required"
+                raise ImportRefused("encrypted", name=member.filename) from None
             files[member.filename] = b"".join(chunks)
         return files
 

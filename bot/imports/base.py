@@ -26,6 +26,9 @@ from bot.i18n import Translator, translator
 Files = Mapping[str, bytes]
 """An export's files by their path inside it (a single file is one entry)."""
 
+MAX_TAG_CHARS = 200  # what the bot's own export keeps of a tag
+FIRST_YEAR, LAST_YEAR = 1900, 2100  # an entry dated outside these is a typo, not a memory
+
 
 @dataclass(frozen=True)
 class Text:
@@ -96,6 +99,33 @@ class Problem:
     @property
     def reason(self) -> str:
         return str(self.cause)
+
+
+def tags_of(value: Any) -> tuple[str, ...]:
+    """The tags in a parsed field: one string or number, or a list of them, each cut to
+    :data:`MAX_TAG_CHARS`. Anything else (a nested list, a mapping) is not a tag and is left
+    out before it is ever turned into text: a YAML alias bomb only grows when it is."""
+    items = value if isinstance(value, list | tuple) else [value]
+    return tuple(
+        str(item)[:MAX_TAG_CHARS]
+        for item in items
+        if isinstance(item, str | int | float) and str(item)
+    )
+
+
+def dated_sensibly(parsed: Parsed) -> Parsed:
+    """``parsed`` with every entry dated before :data:`FIRST_YEAR` or after
+    :data:`LAST_YEAR` moved to its problems (a year typed as ``0206`` would otherwise be
+    stored in a week no report can read)."""
+    kept: list[ImportedEntry] = []
+    for entry in parsed.entries:
+        if FIRST_YEAR <= entry.written_at.year <= LAST_YEAR:
+            kept.append(entry)
+            continue
+        place = Text("where.dated", {"date": entry.written_at.date().isoformat()})
+        parsed.problems.append(problem(place, "out_of_range", first=FIRST_YEAR, last=LAST_YEAR))
+    parsed.entries = kept
+    return parsed
 
 
 def problem(place: Text, key: str, **values: Any) -> Problem:

@@ -24,6 +24,7 @@ from bot.imports.base import (
     decode,
     problem,
     row_of,
+    tags_of,
     zone_or,
 )
 
@@ -86,7 +87,7 @@ def _entry(row: dict[str, str | None], user_zone: str, where: Text) -> ImportedE
     if not text and mood is None:
         return problem(where, "empty_row")
     local = dtm.datetime.combine(day, at)
-    tags = tuple(a.strip() for a in (row.get("activities") or "").split(" | ") if a.strip())
+    tags = tags_of([a.strip() for a in (row.get("activities") or "").split(" | ") if a.strip()])
     digest = hashlib.sha256(f"{local.isoformat()}\n{mood}\n{text}".encode()).hexdigest()[:32]
     return ImportedEntry(
         source_id=f"{FORMAT}:{digest}",

@@ -27,6 +27,7 @@ from bot.imports.base import (
     decode,
     entry_of,
     problem,
+    tags_of,
 )
 
 FORMAT = "dayone"
@@ -44,7 +45,7 @@ def parse(files: Files, user_zone: str) -> Parsed:
     for name in sorted(names):
         try:
             data: Any = json.loads(decode(files[name], name))
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # JSONDecodeError, or a 5,000-digit number
             raise ImportRefused("not_json", name=name) from None
         entries = data.get("entries") if isinstance(data, dict) else None
         if not isinstance(entries, list):
@@ -92,7 +93,8 @@ def _entry(raw: Any, files: Files, photos: dict[str, str], where: Text) -> Impor
         written = written.replace(tzinfo=dtm.UTC)  # Day One writes UTC
     text = without_moments(str(raw.get("text") or ""))
     attached = []
-    for photo in raw.get("photos") or ():
+    listed = raw.get("photos")
+    for photo in listed if isinstance(listed, list) else ():
         if not isinstance(photo, dict):
             continue
         path = photos.get(str(photo.get("md5") or "").lower())
@@ -109,7 +111,7 @@ def _entry(raw: Any, files: Files, photos: dict[str, str], where: Text) -> Impor
         written_at=written,
         zone=str(zone) if zone else None,
         text=text,
-        tags=tuple(str(t) for t in raw.get("tags") or () if str(t)),
+        tags=tags_of(raw.get("tags")),
         starred=bool(raw.get("starred")),
         photos=tuple(attached),
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from typing import Any
 
 from bot.imports import daylio, dayone, jrnl, markdown
 from bot.imports.archive import is_zip, read_zip
-from bot.imports.base import Files, ImportRefused, Parsed, Parser
+from bot.imports.base import Files, ImportRefused, Parsed, Parser, dated_sensibly
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # what a Telegram bot may download; the CLI keeps to it too
 PARSERS: dict[str, Parser] = {
@@ -37,7 +38,7 @@ def detect(files: Files) -> str | None:
             continue
         try:
             data: Any = json.loads(content.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, a 5,000-digit number
             continue
         entries = data.get("entries") if isinstance(data, dict) else None
         if isinstance(entries, list) and entries and isinstance(entries[0], dict):
@@ -60,4 +61,12 @@ def parse_export(content: bytes, name: str, user_zone: str, *, kind: str | None 
     parser = PARSERS.get(chosen)
     if parser is None:
         raise ImportRefused("unknown_format", chosen=repr(chosen), formats=", ".join(PARSERS))
-    return parser(files, user_zone)
+    try:
+        parsed = parser(files, user_zone)
+    except ImportRefused:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, csv.Error) as exc:
+        # A shape the parser did not foresee (a number where a list belongs, a 200 KB CSV
+        # field): one clear refusal, never a crash and a retry.
+        raise ImportRefused("unreadable", detail=f"{type(exc).__name__}: {exc}") from None
+    return dated_sensibly(parsed)

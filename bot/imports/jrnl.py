@@ -22,6 +22,7 @@ from bot.imports.base import (
     decode,
     entry_of,
     problem,
+    tags_of,
     zone_or,
 )
 
@@ -37,7 +38,7 @@ def parse(files: Files, user_zone: str) -> Parsed:
     for name in names:
         try:
             data: Any = json.loads(decode(files[name], name))
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # JSONDecodeError, or a 5,000-digit number
             raise ImportRefused("not_json", name=name) from None
         entries = data.get("entries") if isinstance(data, dict) else None
         if not isinstance(entries, list):
@@ -67,7 +68,7 @@ def _entry(raw: Any, user_zone: str, where: Text) -> ImportedEntry | Problem:
     text = "\n".join(part for part in (title, body) if part).strip("\n")
     if not text.strip():
         return problem(where, "empty_entry")
-    tags = tuple(str(t) for t in raw.get("tags") or () if str(t))
+    tags = tags_of(raw.get("tags"))
     written = local.replace(tzinfo=zone_or(None, user_zone))
     digest = hashlib.sha256(f"{local.isoformat()}\n{text}".encode()).hexdigest()[:32]
     return ImportedEntry(

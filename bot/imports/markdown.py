@@ -24,6 +24,7 @@ from bot.imports.base import (
     decode,
     in_file,
     problem,
+    tags_of,
     zone_or,
 )
 
@@ -47,7 +48,7 @@ def parse(files: Files, user_zone: str) -> Parsed:
         if front is not None:
             try:
                 loaded = yaml.safe_load(front.group(1))
-            except yaml.YAMLError:
+            except (yaml.YAMLError, ValueError, RecursionError):  # 2026-02-30 is a ValueError
                 found.problems.append(problem(in_file(name), "bad_front_matter"))
                 continue
             meta = loaded if isinstance(loaded, dict) else {}
@@ -60,8 +61,6 @@ def parse(files: Files, user_zone: str) -> Parsed:
         if not body.strip():
             found.problems.append(problem(in_file(name), "empty_note"))
             continue
-        raw_tags = meta.get("tags") or ()
-        tags = (raw_tags,) if isinstance(raw_tags, str) else tuple(raw_tags)
         digest = hashlib.sha256(f"{name}\n{body}".encode()).hexdigest()[:32]
         found.entries.append(
             ImportedEntry(
@@ -69,7 +68,7 @@ def parse(files: Files, user_zone: str) -> Parsed:
                 written_at=written,
                 zone=None,
                 text=body,
-                tags=tuple(str(t) for t in tags if str(t)),
+                tags=tags_of(meta.get("tags")),
             )
         )
     return found

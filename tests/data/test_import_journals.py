@@ -350,7 +350,7 @@ def test_every_import_message_is_in_both_catalogs() -> None:
     assert {"unknown", "zip_bomb", "not_json"} <= refused
     assert {"empty_entry", "no_date"} <= problems
     keys = {f"import.refused.{k}" for k in refused} | {f"import.problem.{k}" for k in problems}
-    keys |= {"import.where.file", "import.where.entry", "import.where.row"}
+    keys |= {"import.where.file", "import.where.entry", "import.where.row", "import.where.dated"}
     for lang in ("en", "ko"):
         tr = translator(lang)
         for key in keys:
@@ -371,6 +371,8 @@ def test_every_import_message_is_in_both_catalogs() -> None:
                         "date",
                         "time",
                         "value",
+                        "first",
+                        "last",
                     ),
                     "x",
                 ),

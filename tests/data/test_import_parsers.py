@@ -180,3 +180,120 @@ def test_a_file_in_no_known_format_is_refused() -> None:
         parse_export(b"{", "journal.json", SEOUL, kind="jrnl")
     with pytest.raises(ImportRefused, match="lacks Daylio's columns"):
         parse_export(b"a,b\n1,2\n", "moods.csv", SEOUL)
+
+
+# --- odd shapes inside a readable file ---------------------------------------------------------
+
+
+def _alias_bomb(depth: int) -> bytes:
+    """Front matter whose tags nest YAML aliases: each level repeats the one below 9 times."""
+    lines = ["---", "date: 2026-03-14", 'a0: &a0 ["lolololol", "lolololol", "lolololol"]']
+    for level in range(1, depth + 1):
+        lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]")
+    lines += [f"tags: [*a{depth}, kept]", "---", "A quiet Saturday."]
+    return "\n".join(lines).encode()
+
+
+def test_nested_yaml_aliases_in_tags_are_not_expanded() -> None:
+    # Depth 12 would expand to about 3e11 characters if any tag were turned into text.
+    found = parse_export(_alias_bomb(12), "2026-03-14.md", SEOUL)
+    [entry] = found.entries
+    assert entry.text == "A quiet Saturday."
+    assert entry.tags == ("kept",)
+
+
+def test_tags_are_cut_to_what_an_export_keeps() -> None:
+    note = b"---\ndate: 2026-03-14\ntags: [" + b"y" * 250 + b", 7]\n---\nA long tag.\n"
+    [entry] = parse_export(note, "2026-03-14.md", SEOUL).entries
+    assert entry.tags == ("y" * 200, "7")
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [
+        (b"---\ndate: 0206-03-14\n---\nA typo in the year.\n", "typo.md"),
+        (b'{"entries": [{"date": "3026-03-14", "time": "09:00", "body": "x"}]}', "j.json"),
+    ],
+    ids=["markdown", "jrnl"],
+)
+def test_an_entry_dated_outside_1900_to_2100_is_a_problem_not_a_note(
+    content: bytes, name: str
+) -> None:
+    found = parse_export(content, name, SEOUL)
+    assert found.entries == []
+    [problem] = found.problems
+    assert problem.reason == "dated outside 1900–2100"
+    assert problem.where.startswith("the entry of ")
+
+
+def test_an_impossible_front_matter_date_is_one_files_problem() -> None:
+    content = _zip(
+        {
+            "bad.md": b"---\ndate: 2026-02-30\n---\nNot a day.\n",
+            "2026-03-14.md": b"A good day.\n",
+        }
+    )
+    found = parse_export(content, "notes.zip", SEOUL)
+    assert [entry.text for entry in found.entries] == ["A good day."]
+    assert {p.where: p.reason for p in found.problems} == {"bad.md": "unreadable front matter"}
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "kind"),
+    [
+        (b"---\ndate: 2026-03-14\ntags: {a: 1}\n---\nfine\n", "2026-03-14.md", None),
+        (b'{"entries": [{"date": "2026-03-14", "body": "x", "tags": 5}]}', "j.json", None),
+        (
+            b'{"entries": [{"creationDate": "2026-03-14T10:00:00Z", "text": "x", "photos": 5}]}',
+            "Journal.json",
+            "dayone",
+        ),
+    ],
+    ids=["mapping-tags", "number-tags", "number-photos"],
+)
+def test_fields_of_an_unexpected_type_are_left_out(
+    content: bytes, name: str, kind: str | None
+) -> None:
+    [entry] = parse_export(content, name, SEOUL, kind=kind).entries
+    assert entry.tags == () or entry.tags == ("5",)
+    assert entry.photos == ()
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "kind", "reason"),
+    [
+        (
+            b'{"entries": [{"date": "2026-03-14", "body": ' + b"9" * 5000 + b"}]}",
+            "j.json",
+            "jrnl",
+            "not valid JSON",
+        ),
+        (
+            b"full_date,date,weekday,time,mood,activities,note_title,note\n"
+            + b'2026-03-14,March 14,Saturday,10:00,good,,,"'
+            + b"x" * (200 * 1024)
+            + b'"\n',
+            "daylio.csv",
+            None,
+            "nothing was imported",
+        ),
+    ],
+    ids=["huge-number", "huge-csv-field"],
+)
+def test_files_no_parser_foresaw_are_refused_in_one_line(
+    content: bytes, name: str, kind: str | None, reason: str
+) -> None:
+    with pytest.raises(ImportRefused) as refused:
+        parse_export(content, name, SEOUL, kind=kind)
+    assert reason in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+def test_a_password_protected_zip_is_refused_with_why() -> None:
+    content = bytearray(_zip({"2026-03-14.md": b"A secret day.\n"}))
+    # Set the "encrypted" flag of the entry (local header and central directory).
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = content.find(signature)
+        content[at + offset] |= 0x01
+    with pytest.raises(ImportRefused, match="protected by a password"):
+        parse_export(bytes(content), "notes.zip", SEOUL)
