@@ -73,12 +73,14 @@ async def _live_state(turn: Turn) -> str | None:
     """The user's state, unless its question waited longer than :data:`EXPIRING_STATES`
     allows: a settings prompt or a review walked away from must not take a later note as a
     goal, a question, a time zone or an answer (the note is kept as a note; the review stays
-    in progress for /review). Setting the time zone during onboarding never expires."""
+    in progress for /review). Setting the time zone during a newcomer's onboarding never
+    expires."""
     user = turn.user
     age = users.state_age(user, turn.now)
     limit = EXPIRING_STATES.get(user.state or "")
     if (
         user.state == setup.ASK_TIMEZONE
+        and not user.onboarded
         and (user.state_data or {}).get("flow", setup.ONBOARDING) == setup.ONBOARDING
     ):
         limit = None

@@ -83,6 +83,8 @@ async def on_setup_button(turn: Turn) -> None:
     assert query.data is not None
     flow, field, value = ([*query.data.split(":", 2), "", ""])[:3]
     user = turn.user
+    if flow == ONBOARDING and user.onboarded:
+        flow = SETTINGS  # a picker left over from a second /start: one change, no new setup
     if flow == SETTINGS and field == "menu":
         await _open_picker(turn, value)
         return

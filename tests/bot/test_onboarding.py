@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dtm
 
 from tests.conftest import Bot
-from tests.helpers import onboard, stored_user
+from tests.helpers import onboard, stored_entries, stored_user
 
 
 async def test_start_welcomes_and_asks_for_language_preselected_from_telegram(bot: Bot) -> None:
@@ -150,3 +150,24 @@ async def test_korean_dates_read_as_korean(bot: Bot) -> None:
     assert "11월 22일 (일) 19:00" in user.last_text()  # not "일요일, 11월 22, 19:00"
     await user.send("/settings")
     assert "11월 22일 (일) 19:00" in user.last_text()
+
+
+async def test_an_old_language_button_after_setup_never_traps_later_notes(bot: Bot) -> None:
+    """/start twice leaves two language pickers; the second one, tapped after setup, changes
+    the language like /settings would, and what the user writes next is kept as notes."""
+    user = bot.user()
+    await user.send("/start")
+    first_picker = user.last_message().message_id
+    await onboard(user)  # a second /start, then the whole setup
+    bot.clock.advance(dtm.timedelta(days=3))
+    await user.tap("한국어", first_picker)
+    stored = await stored_user(bot, user.user_id)
+    assert stored is not None
+    assert stored.language == "ko"
+    assert stored.timezone == "Asia/Seoul"
+    assert stored.state is None
+    bot.clock.advance(dtm.timedelta(days=3))
+    await user.send("Had a great dinner with Mina")
+    assert [e.text for e in await stored_entries(bot, user.user_id)] == [
+        "Had a great dinner with Mina"
+    ]
