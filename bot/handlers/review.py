@@ -21,6 +21,7 @@ from bot.handlers.reactions import SAVED_REACTION
 from bot.handlers.turn import Turn, private_turn
 from bot.i18n import Safe
 from bot.pipeline.outgoing import target_of
+from bot.reports.stats import week_label
 from bot.review import flow, messages
 from bot.scheduling import open_week
 from bot.storage import entries, reviews, users
@@ -46,11 +47,12 @@ async def review_command(turn: Turn) -> None:
     if week is None:
         turn.reply(turn.tr("review.usage", example=today.previous().key))
         return
+    named = week_label(week, turn.user.language, with_year=week.year != today.year)
     if week > turn.current_week:
-        turn.reply(turn.tr("review.future", week=week.key))
+        turn.reply(turn.tr("review.future", week=named))
         return
     if week < turn.current_week.shift(-MAX_WEEKS_BACK):
-        turn.reply(turn.tr("review.too_old", week=week.key))
+        turn.reply(turn.tr("review.too_old", week=named))
         return
     await open_review(turn, week)
 
@@ -114,7 +116,11 @@ async def on_review_button(turn: Turn) -> None:
     if review is None:
         turn.reply(turn.tr("error.stale_review_button"))
         return
-    if action == "start" or action == "reopen":
+    if action == "start" and review.status == ReviewStatus.COMPLETED:
+        # The prompt's Start, tapped after the review was done through /review: show it.
+        await _clear_keyboard(turn)
+        await _send_summary(turn, review, again=True)
+    elif action == "start" or action == "reopen":
         if action == "reopen" and review.status == ReviewStatus.COMPLETED:
             review.status = ReviewStatus.IN_PROGRESS.value
             review.position = 0
@@ -153,10 +159,12 @@ async def _snooze(turn: Turn, review: Review, when: str) -> None:
     # A snoozed prompt may run past the usual deadline; give it a day after the wake-up.
     review.deadline_at = max(review.deadline_at, until + dtm.timedelta(days=1))
     local = until.astimezone(turn.zone)
+    today = turn.now.astimezone(turn.zone).date()
+    when = "review.snooze_today" if local.date() == today else "review.snooze_tomorrow"
     turn.edit_or_reply(
         turn.tr(
             "review.snoozed",
-            time=local.strftime("%H:%M"),
+            when=turn.tr(when, time=f"{local:%H:%M}"),
             title=Safe(messages.week_title(turn.tr, IsoWeek.parse(review.week))),
         )
     )
@@ -179,7 +187,9 @@ async def _skip_week(turn: Turn, review: Review) -> None:
     review.status = ReviewStatus.SKIPPED.value
     review.wake_at = None
     review.finished_at = turn.now
-    turn.edit_or_reply(turn.tr("review.week_skipped", week=IsoWeek.parse(review.week).week))
+    week = IsoWeek.parse(review.week)
+    # The full key: "/review 45" alone would open week 45 of the current year.
+    turn.edit_or_reply(turn.tr("review.week_skipped", week=week.week, key=week.key))
 
 
 async def _rate(turn: Turn, review: Review, rating: int) -> None:

@@ -427,3 +427,62 @@ async def test_a_stale_review_button_names_the_week_to_go_on_with(bot: Bot) -> N
     await bot.tick()  # week 48's prompt
     await user.send(hint)
     assert "2/7 · Win" in user.last_text()  # where week 47 was left
+
+
+async def test_start_on_the_prompt_after_finishing_through_review_shows_the_summary(
+    bot: Bot,
+) -> None:
+    user = await _prompted(bot)
+    prompt = user.last_message().message_id
+    await user.send("/review")
+    await user.send("Shipped the beta")
+    await finish_review(user)
+    await user.tap("▶️ Start", prompt)
+    assert "You've already reviewed week 47." in user.last_text()
+    [review] = await stored_reviews(bot, 1001)
+    assert review.status == ReviewStatus.COMPLETED
+    stored = await stored_user(bot, 1001)
+    assert stored is not None
+    assert stored.state is None
+    await user.send("A note after the review")
+    texts = [e.text for e in await stored_entries(bot, 1001)]
+    assert texts == ["Shipped the beta", "A note after the review"]
+    [note] = [e for e in await stored_entries(bot, 1001) if e.text == "A note after the review"]
+    assert note.answer_id is None  # kept as a note, not added to the last answer
+
+
+async def test_the_skip_confirmation_names_a_form_that_opens_that_week(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    bot.clock.set(dtm.datetime(2026, 12, 2, 3, 0, tzinfo=dtm.UTC))  # 2026-W49
+    await user.send("/review 2025-W50")  # 51 weeks back: still allowed
+    starting = user.bot_messages()[-2].message_id
+    await user.tap("Skip this week", starting)
+    said = bot.api.message_state(1001, starting).text or ""
+    assert "Skipped week 50" in said
+    assert "/review 2025-W50 still works" in said
+
+
+async def test_later_tomorrow_says_tomorrow(bot: Bot) -> None:
+    user = await _prompted(bot)
+    await user.tap("📅 Tomorrow")
+    assert "tomorrow at 19:00" in user.last_text()
+
+
+async def test_later_tomorrow_in_korean_says_내일(bot: Bot) -> None:
+    user = bot.user(language_code="ko")
+    await onboard(user, zone="서울", day="일요일", hour="19:00")
+    bot.clock.set(SLOT)
+    await bot.tick()
+    await user.tap("📅 내일")
+    assert "회고를 내일 19:00에 다시 알려 드릴게요" in user.last_text()
+
+
+async def test_a_korean_user_gets_weeks_out_of_reach_in_korean(bot: Bot) -> None:
+    user = bot.user(language_code="ko")
+    await onboard(user, zone="서울", day="일요일", hour="19:00")
+    await user.send("/review 2026-W52")
+    assert user.last_text().startswith("52주차, 12월 21일~27일 회고는 아직 할 수 없어요.")
+    await user.send("/review 2025-W02")
+    assert user.last_text().startswith("2주차, 2025년 1월 6일~12일 회고는 너무 오래전이라")
+    assert "W" not in user.last_text()
