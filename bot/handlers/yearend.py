@@ -304,8 +304,10 @@ async def _leave(turn: Turn, state: dict[str, Any], *, say: bool) -> None:
     if target is not None:
         turn.out.edit_keyboard(target, None)
     await users.set_state(turn.session, turn.user, None)
-    if say:
-        turn.reply(turn.tr("yearend.later"))
+    if say:  # the session's year: a bare /yearend may mean another one
+        year = state.get("year")
+        command = f"/yearend {year}" if isinstance(year, int) else "/yearend"
+        turn.reply(turn.tr("yearend.later", command=command))
 
 
 async def _pick(turn: Turn, year: int, arg: str, state: dict[str, Any]) -> None:

@@ -286,3 +286,13 @@ async def test_a_voice_note_win_is_named_in_the_moments_list(bot: Bot) -> None:
     await user.send("/yearend")
     moments = user.last_text()
     assert "🎤 voice note 0:42" in moments, moments
+
+
+async def test_later_names_the_year_of_the_session_it_pauses(bot: Bot) -> None:
+    user = await _a_few_weeks(bot, EN)
+    await user.send("/yearend 2025")
+    assert user.last_text().startswith("🧭 Year-end 2025 · ")
+    await user.tap("Later ⏸")
+    assert "Send /yearend 2025 whenever you like" in user.last_text()
+    await user.send("/yearend 2025")
+    assert user.last_text().startswith("🧭 Year-end 2025 · ")  # the same session, resumed
