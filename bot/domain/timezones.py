@@ -554,3 +554,17 @@ def utc_offset_label(zone: str, at: dtm.datetime) -> str:
     sign = "−" if seconds < 0 else "+"
     hours, minutes = divmod(abs(seconds) // 60, 60)
     return f"UTC{sign}{hours:02d}:{minutes:02d}"
+
+
+_POSIX_OFFSET = re.compile(r"Etc/GMT([+-])(\d{1,2})")
+
+
+def zone_display_name(zone: str) -> str:
+    """How to show ``zone`` to a person: its IANA name, except the fixed-offset ``Etc/GMT±N``
+    zones, whose POSIX sign is the opposite of what they mean (``Etc/GMT-9`` → ``UTC+9``)."""
+    match = _POSIX_OFFSET.fullmatch(zone)
+    if match is None:
+        return zone
+    hours = int(match.group(2))
+    sign = "−" if match.group(1) == "+" and hours else "+"
+    return f"UTC{sign}{hours}"

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from babel.dates import get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.timezones import zone_display_name
 from bot.i18n import LANGUAGES, Translator
 
 CHECK = "✓ "
@@ -69,7 +70,9 @@ def hour_keyboard(prefix: str, current: int) -> InlineKeyboardMarkup:
 def timezone_keyboard(prefix: str, zones: Sequence[str]) -> InlineKeyboardMarkup | None:
     if not zones:
         return None
-    return InlineKeyboardMarkup(rows([button(z, f"{prefix}:tz:{z}") for z in zones], 2))
+    return InlineKeyboardMarkup(
+        rows([button(zone_display_name(z), f"{prefix}:tz:{z}") for z in zones], 2)
+    )
 
 
 DRAFT_DAYS = (20, 24, 26, 28, 30, 31)

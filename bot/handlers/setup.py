@@ -13,7 +13,12 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime, format_skeleton
 from telegram import InlineKeyboardMarkup
 
-from bot.domain.timezones import resolve_timezone, suggest_timezones, utc_offset_label
+from bot.domain.timezones import (
+    resolve_timezone,
+    suggest_timezones,
+    utc_offset_label,
+    zone_display_name,
+)
 from bot.handlers import keyboards as kb
 from bot.handlers.turn import Turn, private_turn
 from bot.i18n import LANGUAGES
@@ -144,7 +149,9 @@ async def _set_timezone(turn: Turn, flow: str, zone: str) -> None:
     user = turn.user
     user.timezone = zone
     await users.set_state(turn.session, user, None)
-    confirmation = turn.tr("timezone.set", zone=zone, offset=utc_offset_label(zone, turn.now))
+    confirmation = turn.tr(
+        "timezone.set", zone=zone_display_name(zone), offset=utc_offset_label(zone, turn.now)
+    )
     if flow == ONBOARDING and not user.onboarded:
         turn.reply(confirmation)
         turn.reply(
@@ -211,7 +218,7 @@ def settings_summary(turn: Turn) -> str:
     return tr(
         "settings.summary",
         language=tr(f"language.name.{user.language}"),
-        zone=zone,
+        zone=zone_display_name(zone),
         offset=utc_offset_label(zone, turn.now),
         day=kb.day_name(user.review_weekday, user.language),
         hour=kb.hour_label(user.review_hour),

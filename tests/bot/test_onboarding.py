@@ -82,6 +82,9 @@ async def test_unknown_time_zone_gets_a_helpful_retry_not_an_error(bot: Bot) -> 
     assert stored is not None
     assert stored.timezone == "Etc/GMT-9"
     assert "Which day" in user.last_text()
+    # Shown as the user meant it: Etc/GMT-9's POSIX sign is the opposite.
+    assert "Time zone: UTC+9 (UTC+09:00) ✓" in user.texts_since(0)[-2]
+    assert "GMT-9" not in " ".join(user.texts_since(0))
 
 
 async def test_misspelled_city_offers_suggestions_to_tap(bot: Bot) -> None:

@@ -14,6 +14,7 @@ from bot.domain.timezones import (
     resolve_timezone,
     suggest_timezones,
     utc_offset_label,
+    zone_display_name,
 )
 
 WINTER = dtm.datetime(2026, 1, 15, 12, tzinfo=dtm.UTC)
@@ -321,3 +322,18 @@ def test_utc_offset_label_does_not_depend_on_the_zone_of_the_instant() -> None:
 def test_utc_offset_label_rejects_naive_datetimes() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         utc_offset_label("Asia/Seoul", dtm.datetime(2026, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [
+        ("Etc/GMT-9", "UTC+9"),
+        ("Etc/GMT+5", "UTC−5"),
+        ("Etc/GMT-14", "UTC+14"),
+        ("Etc/GMT+0", "UTC+0"),
+        ("Etc/UTC", "Etc/UTC"),
+        ("Asia/Seoul", "Asia/Seoul"),
+    ],
+)
+def test_fixed_offset_zones_are_shown_with_the_sign_people_mean(zone: str, shown: str) -> None:
+    assert zone_display_name(zone) == shown
