@@ -98,6 +98,7 @@ async def on_setup_button(turn: Turn) -> None:
         if flow == ONBOARDING:
             turn.edit_or_reply(turn.tr("onboarding.language_set"))
             await _ask_timezone(turn, ONBOARDING)
+            turn.reply(turn.tr("onboarding.timezone"), _default_zone_keyboard(turn, ONBOARDING))
             return
     elif field == "tz" and (zone := resolve_timezone(value)) is not None:
         await _set_timezone(turn, flow, zone)
@@ -164,9 +165,12 @@ async def _set_timezone(turn: Turn, flow: str, zone: str) -> None:
 
 
 async def _ask_timezone(turn: Turn, flow: str) -> None:
+    """The next message the user types is their time zone (see :func:`handle_timezone_text`)."""
     await users.set_state(turn.session, turn.user, ASK_TIMEZONE, {"flow": flow}, now=turn.now)
-    default = turn.services.settings.default_timezone
-    turn.reply(turn.tr("onboarding.timezone"), kb.timezone_keyboard(flow, [default]))
+
+
+def _default_zone_keyboard(turn: Turn, flow: str) -> InlineKeyboardMarkup | None:
+    return kb.timezone_keyboard(flow, [turn.services.settings.default_timezone])
 
 
 async def _finish_onboarding(turn: Turn) -> None:
@@ -191,9 +195,9 @@ async def _open_picker(turn: Turn, field: str) -> None:
             kb.draft_day_keyboard(SETTINGS, user.draft_day, tr),
         ),
     }
-    if field == "tz":
-        turn.edit_or_reply(tr("settings.pick_timezone"))
+    if field == "tz":  # one message: the settings message turns into the question
         await _ask_timezone(turn, SETTINGS)
+        turn.edit_or_reply(tr("settings.pick_timezone"), _default_zone_keyboard(turn, SETTINGS))
     elif field in pickers:
         text, keyboard = pickers[field]
         turn.edit_or_reply(text, keyboard)

@@ -171,3 +171,15 @@ async def test_tampered_button_data_gets_a_friendly_reply(bot: Bot) -> None:
     stored = await stored_user(bot, 1001)
     assert stored is not None
     assert stored.review_hour == 19
+
+
+async def test_changing_the_time_zone_asks_in_the_settings_message_itself(bot: Bot) -> None:
+    user = await _settings(bot)
+    mark = user.mark()
+    settings_message = await user.tap("🕒 Time zone")
+    assert user.texts_since(mark) == []  # no second message: the settings message asks
+    asked = bot.api.message_state(user.chat_id, settings_message).text or ""
+    assert asked.startswith("Type your city")
+    assert "2/3" not in asked
+    await user.send("Berlin")
+    assert "Europe/Berlin" in user.last_text()
