@@ -139,15 +139,22 @@ async def on_document(turn: Turn) -> None:
 
 @private_turn()
 async def on_import_button(turn: Turn) -> None:
-    """``imp:go`` / ``imp:cancel`` under a journal's preview."""
+    """``imp:go:<token>`` / ``imp:cancel:<token>`` under a journal's preview."""
+    from bot.tasks.data import import_token
+
     query = turn.update.callback_query
     assert query is not None
+    _, action, token = ([*(query.data or "").split(":", 2), "", ""])[:3]
     pending = turn.user.state_data or {}
-    if turn.user.state != PENDING_IMPORT or not isinstance(pending.get("file_id"), str):
+    file_id = pending.get("file_id")
+    if turn.user.state != PENDING_IMPORT or not isinstance(file_id, str):
         turn.reply(turn.tr("error.stale_button"))
         return
+    if token and token != import_token(file_id):  # no token: a preview from before tokens
+        turn.reply(turn.tr("data.journal.stale"))  # an older preview: another file waits
+        return
     await users.set_state(turn.session, turn.user, None)
-    if query.data == "imp:go":
+    if action == "go":
         turn.edit_or_reply(turn.tr("data.journal.importing"))
         turn.out.task(
             "import_journal",

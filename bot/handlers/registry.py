@@ -70,7 +70,9 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(CallbackQueryHandler(review.on_review_button, pattern=r"^rv:"))
     app.add_handler(CallbackQueryHandler(questions.on_questions_button, pattern=r"^q:"))
     app.add_handler(CallbackQueryHandler(data.on_data_button, pattern=r"^data:"))
-    app.add_handler(CallbackQueryHandler(data.on_import_button, pattern=r"^imp:(go|cancel)$"))
+    app.add_handler(
+        CallbackQueryHandler(data.on_import_button, pattern=r"^imp:(go|cancel)(:[0-9a-f]{12})?$")
+    )
     app.add_handler(CallbackQueryHandler(draft.on_draft_button, pattern=r"^draft:"))
     app.add_handler(CallbackQueryHandler(goals.on_goals_button, pattern=r"^goal:"))
     app.add_handler(CallbackQueryHandler(recap.on_recap_button, pattern=r"^rc:"))

@@ -8,10 +8,11 @@ own, together with the report it sends.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from babel.dates import format_skeleton
+from babel.dates import format_interval
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 
 from bot.data.export import (
@@ -169,36 +170,44 @@ async def preview_journal(ctx: TaskContext, params: dict[str, Any], raw: bytes) 
     if span is None:
         await ctx.send_message(tr("data.journal.empty", problems=_problems(tr, parsed)))
         return
-    first, last = (format_skeleton("yMMM", t.date(), locale=lang) for t in span)
     text = tr(
         "data.journal.preview",
         format=FORMAT_NAMES.get(parsed.format, parsed.format),
-        entries=len(parsed.entries),
-        first=first,
-        last=last,
-        photos=parsed.photos,
+        entries=tr.n("data.journal.n_entries", len(parsed.entries)),
+        # "Mar – Jun 2025" / "2025년 3월~6월"; one month once
+        span=format_interval(span[0].date(), span[1].date(), "yMMM", locale=lang),
+        photos=tr.n("data.journal.n_photos", parsed.photos),
     ) + _problems(tr, parsed)
     async with ctx.services.transaction() as session:
         user = await users.get_user(session, ctx.user_id or 0)
         if user is None:
             return
+        file_id = str(params["file_id"])
         await users.set_state(
             session,
             user,
             PENDING_IMPORT,
-            {"file_id": str(params["file_id"]), "file_name": name, "kind": parsed.format},
+            {"file_id": file_id, "file_name": name, "kind": parsed.format},
         )
+        token = import_token(file_id)  # the buttons act on this preview's file only
         keyboard = InlineKeyboardMarkup(
             [
                 [
-                    InlineKeyboardButton(tr.plain("data.journal.import"), callback_data="imp:go"),
                     InlineKeyboardButton(
-                        tr.plain("data.journal.cancel"), callback_data="imp:cancel"
+                        tr.plain("data.journal.import"), callback_data=f"imp:go:{token}"
+                    ),
+                    InlineKeyboardButton(
+                        tr.plain("data.journal.cancel"), callback_data=f"imp:cancel:{token}"
                     ),
                 ]
             ]
         )
         Outgoing(session, ctx.chat_id, ctx.now, user.id).send_message(text, keyboard)
+
+
+def import_token(file_id: str) -> str:
+    """A short name for the file a journal preview is about, carried by its buttons."""
+    return hashlib.sha256(file_id.encode()).hexdigest()[:12]
 
 
 def _problems(tr: Translator, parsed: Any) -> Safe:
@@ -253,9 +262,9 @@ async def run_import_journal(ctx: TaskContext, params: dict[str, Any]) -> None:
     await ctx.send_message(
         tr(
             "data.journal.done",
-            added=stored.added,
-            weeks=len(stored.weeks),
-            photos=stored.photos,
-            present=stored.present,
+            notes=tr.n("data.journal.n_notes", stored.added),
+            weeks=tr.n("data.journal.n_weeks", len(stored.weeks)),
+            photos=tr.n("data.journal.n_photos", stored.photos),
+            present=tr.n("data.journal.n_present", stored.present),
         )
     )

@@ -152,11 +152,12 @@ async def test_a_journal_sent_to_the_bot_is_previewed_then_imported_once(bot: Bo
     user = bot.user(1001)
     await user.send_document((FIXTURES / "dayone.zip").read_bytes(), "dayone.zip")
     preview = user.last_text()
-    assert "Day One: 5 entries, Dec 2025 – Mar 2026, 1 photos." in preview
+    # CLDR's interval: thin spaces around the dash
+    assert "Day One: 5 entries, Dec 2025\u2009–\u2009Mar 2026, 1 photo." in preview
     assert "2 could not be read, for example entry 6 of Journal.json: empty entry" in preview
     assert await notes(bot) == []  # nothing stored before Import
     await user.tap("📥 Import")
-    assert "Imported 5 notes into 4 weeks (1 photos). 0 were already here." in user.last_text()
+    assert "Imported 5 notes into 4 weeks (1 photo). 0 were already here." in user.last_text()
     assert len(await notes(bot)) == 5
 
     await user.send_document((FIXTURES / "dayone.zip").read_bytes(), "dayone.zip")
@@ -377,3 +378,29 @@ def test_every_import_message_is_in_both_catalogs() -> None:
                     "x",
                 ),
             ), key
+
+
+async def test_an_older_previews_import_button_does_not_import_the_newer_file(bot: Bot) -> None:
+    await _user(bot)
+    user = bot.user(1001)
+    await user.send_document((FIXTURES / "dayone.zip").read_bytes(), "dayone.zip")
+    first_preview = user.last_message().message_id
+    await user.send_document((FIXTURES / "jrnl.json").read_bytes(), "jrnl.json")
+    await user.tap("📥 Import", first_preview)
+    assert "That preview is out of date" in user.last_text()
+    assert await notes(bot) == []
+    await user.tap("📥 Import")  # the newer preview's button still works
+    assert "Imported 4 notes" in user.last_text()
+
+
+async def test_one_of_each_reads_as_one(bot: Bot) -> None:
+    await _user(bot)
+    user = bot.user(1001)
+    note = b"---\ndate: 2026-03-14\n---\nOne quiet day.\n"
+    await user.send_document(note, "day.md")
+    assert "Markdown: 1 entry, Mar 2026, 0 photos." in user.last_text()
+    await user.tap("📥 Import")
+    assert "Imported 1 note into 1 week (0 photos). 0 were already here." in user.last_text()
+    await user.send_document(note, "day.md")
+    await user.tap("📥 Import")
+    assert "1 was already here." in user.last_text()
