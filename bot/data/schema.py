@@ -22,6 +22,8 @@ from pydantic import (
 )
 
 from bot.domain.journal import MessageKind, ReviewStatus
+from bot.domain.limits import MAX_GOAL_CHARS, MAX_QUESTION_CHARS, MAX_QUESTIONS
+from bot.domain.questions import ROTATING_KEY, Section
 from bot.domain.weeks import IsoWeek
 
 SCHEMA_VERSION: Final = 2
@@ -91,14 +93,23 @@ class ExportedQuestion(_Model):
 
     key: Key
     """`headline`, `win` … (built-in), `rotating` (the rotating slot) or `custom-<n>`."""
-    text: str | None
-    """Wording of the user's own question; null for built-in ones."""
+    text: Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS)] | None
+    """Wording of the user's own question (at most 300 characters, as when typed); null for
+    built-in ones."""
     section: Short
-    """Section of the year-end post the answers feed (`timeline`, `growth` …)."""
+    """Section of the year-end post the answers feed (`timeline`, `growth` …; `rotating` for
+    the rotating slot)."""
     enabled: bool
     """Asked every week (true) or switched off."""
     position: int
     """Order in the list, smallest first."""
+
+    @field_validator("section")
+    @classmethod
+    def _known_section(cls, value: str) -> str:
+        if value != ROTATING_KEY and value not in Section.__members__.values():
+            raise ValueError(f"unknown section {value!r}")
+        return value
 
 
 class ExportedGoal(_Model):
@@ -108,8 +119,8 @@ class ExportedGoal(_Model):
     """Reference within this file for `goal_id` and `goal:<id>` keys; renumbered on import."""
     year: int = Field(ge=1, le=9999)
     """The year the goal is for."""
-    text: str = Field(min_length=1)
-    """The goal, as written."""
+    text: str = Field(min_length=1, max_length=MAX_GOAL_CHARS)
+    """The goal, as written (at most 500 characters, as when typed)."""
     position: int
     """Order among the year's goals."""
     done: bool
@@ -286,8 +297,8 @@ class ExportDocument(_Model):
     """When the file was made."""
     user: ExportedUser
     """The account and its settings."""
-    questions: list[ExportedQuestion]
-    """The weekly question list, in order."""
+    questions: list[ExportedQuestion] = Field(max_length=MAX_QUESTIONS)
+    """The weekly question list, in order (at most 20, as in /questions)."""
     goals: list[ExportedGoal]
     """Goals by year."""
     weeks: list[ExportedWeek]

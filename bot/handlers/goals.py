@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.limits import MAX_GOAL_CHARS, MAX_GOALS_PER_YEAR
 from bot.handlers import keyboards as kb
 from bot.handlers.turn import Turn, private_turn
 from bot.reports.html_split import TELEGRAM_LIMIT, text_content, utf16_len
@@ -17,10 +18,8 @@ from bot.storage.models import Goal
 
 ADD_GOALS = "add_goals"
 EDIT_GOAL = "edit_goal"
-MAX_GOAL_CHARS = 500
-MAX_GOALS_PER_YEAR = 20  # two years of goals, two buttons each, within Telegram's 100 buttons
 MAX_BUTTONS = 100  # Telegram's limit for one inline keyboard
-GOAL_TEXT_LIMITS = (None, 200, 100, 50)
+GOAL_TEXT_LIMITS = (None, 200, 100, 50, 20)
 """Characters of each goal shown in /goals: in full if the message fits, else shortened."""
 
 
@@ -46,14 +45,29 @@ async def render(turn: Turn, *, notice: str | None = None) -> tuple[str, InlineK
     }
     for limit in GOAL_TEXT_LIMITS:
         text = _goals_text(turn, by_year, notice, limit)
-        if utf16_len(text_content(text)) <= TELEGRAM_LIMIT:
-            break
+        if _fits(text):
+            return text, _goals_keyboard(turn, by_year)
+    # More goals than even their beginnings fit (an older export restored): the first ones
+    # of each year, and how many more there are.
+    shown = {year: list(goals) for year, goals in by_year.items()}
+    while not _fits(text := _goals_text(turn, shown, notice, GOAL_TEXT_LIMITS[-1], by_year)):
+        longest = max(shown, key=lambda year: len(shown[year]))
+        shown[longest].pop()
     return text, _goals_keyboard(turn, by_year)
 
 
+def _fits(text: str) -> bool:
+    return utf16_len(text_content(text)) <= TELEGRAM_LIMIT
+
+
 def _goals_text(
-    turn: Turn, by_year: dict[int, list[Goal]], notice: str | None, limit: int | None
+    turn: Turn,
+    by_year: dict[int, list[Goal]],
+    notice: str | None,
+    limit: int | None,
+    every: dict[int, list[Goal]] | None = None,
 ) -> str:
+    """The list; with ``every``, ``by_year`` holds the first goals of each year of it."""
     next_year = _years(turn)[1]
     parts = [notice] if notice else []
     parts.append(turn.tr("goals.title"))
@@ -68,6 +82,9 @@ def _goals_text(
             lines.append(
                 turn.tr("goals.line", n=number, mark="✅" if goal.done else "▫️", text=text)
             )
+        hidden = len((every or by_year)[year]) - len(goals)
+        if hidden:
+            lines.append(turn.tr.n("goals.more", hidden))
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 

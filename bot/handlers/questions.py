@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.limits import MAX_QUESTION_CHARS, MAX_QUESTIONS
 from bot.domain.questions import ROTATING_KEY, Section
 from bot.handlers.turn import Turn, private_turn
 from bot.i18n import Translator
@@ -13,8 +14,6 @@ from bot.storage import users
 from bot.storage.models import UserQuestion
 
 ASK_QUESTION = "ask_question"
-MAX_QUESTION_CHARS = 300
-MAX_QUESTIONS = 20
 CUSTOM_SECTIONS = (
     Section.HIGHLIGHTS,
     Section.GROWTH,

@@ -510,3 +510,38 @@ def test_a_version_1_file_imports_as_plain_markdown_drafts() -> None:
     document = parse_document(_broken("none"))
     assert document.schema_version == SCHEMA_VERSION == 2
     assert document.user.draft_format == "markdown"
+
+
+def _with_question(**fields: object) -> str:
+    data = json.loads(_broken("nothing"))
+    question = {"key": "custom-1", "text": "Did I rest?", "section": "health"}
+    data["questions"] = [{**question, "enabled": True, "position": 0, **fields}]
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"section": "hobbies"}, "section"),  # the review would stop at this question
+        ({"text": "?" * 5000}, "text"),  # its question message would be over 4,096
+    ],
+    ids=["unknown-section", "5000-characters"],
+)
+def test_a_question_that_could_not_be_typed_is_invalid(
+    fields: dict[str, object], field: str
+) -> None:
+    with pytest.raises(ImportProblem) as caught:
+        parse_document(_with_question(**fields))
+    assert caught.value.kind == "invalid"
+    assert f"questions.0.{field}" in str(caught.value)
+
+
+def test_more_questions_than_questions_allows_are_invalid() -> None:
+    data = json.loads(_with_question())
+    data["questions"] = [
+        {**data["questions"][0], "key": f"custom-{n}", "position": n} for n in range(21)
+    ]
+    with pytest.raises(ImportProblem, match="questions"):
+        parse_document(json.dumps(data))
+    data["questions"] = data["questions"][:20]
+    assert len(parse_document(json.dumps(data)).questions) == 20
