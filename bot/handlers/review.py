@@ -232,10 +232,10 @@ async def _finish(turn: Turn, review: Review) -> None:
 
 async def _send_summary(turn: Turn, review: Review, *, again: bool = False) -> None:
     lines = await flow.summary_lines(turn.session, turn.user, review)
-    text, keyboard = messages.summary(turn.tr, IsoWeek.parse(review.week), lines)
+    week = IsoWeek.parse(review.week)
+    intro = turn.tr("review.already_done", week=week.week) if again else None
+    text, keyboard = messages.summary(turn.tr, week, lines, intro=intro)
     if again:
-        week = IsoWeek.parse(review.week).week
-        text = turn.tr("review.already_done", week=week) + "\n\n" + text
         reopen = InlineKeyboardButton(
             turn.tr("review.button.reopen"), callback_data=f"rv:reopen:{review.id}"
         )

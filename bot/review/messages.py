@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.domain.questions import Kind, Question, Section
 from bot.domain.weeks import IsoWeek
 from bot.i18n import Safe, Translator
+from bot.reports.html_split import TELEGRAM_LIMIT, text_content, utf16_len
 from bot.reports.stats import month_name, week_dates
 
 PREVIEW_CHARS = 80
@@ -155,16 +156,39 @@ def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+SUMMARY_CHARS = (None, 40, 20, 8)
+"""Characters of each answer's question and words in the summary: as kept, then shorter while
+the summary would not fit one Telegram message (40 questions with long wording can)."""
+
+
 def summary(
-    tr: Translator, week: IsoWeek, lines: list[SummaryLine]
+    tr: Translator, week: IsoWeek, lines: list[SummaryLine], *, intro: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """What was saved, with ⭐ highlight and 🔒 private toggles per answer."""
+    """What was saved, with ⭐ highlight and 🔒 private toggles per answer; ``intro`` (HTML)
+    goes above it."""
+    for limit in SUMMARY_CHARS:
+        text, keyboard = _summary(tr, week, lines, intro, limit)
+        if utf16_len(text_content(text)) <= TELEGRAM_LIMIT:
+            break
+    return text, keyboard
+
+
+def _summary(
+    tr: Translator,
+    week: IsoWeek,
+    lines: list[SummaryLine],
+    intro: str | None,
+    limit: int | None,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    def cut(text: str) -> str:
+        return text if limit is None else preview(text, limit)
+
     body = []
     buttons = []
     for number, line in enumerate(lines, start=1):
         marks = ("⭐ " if line.highlight else "") + ("🔒 " if line.private else "")
         if line.skipped:
-            body.append(tr("review.summary.skipped_line", n=number, title=line.title))
+            body.append(tr("review.summary.skipped_line", n=number, title=cut(line.title)))
             continue
         extra = tr("review.summary.media", count=line.media) if line.media else ""
         body.append(
@@ -172,8 +196,8 @@ def summary(
                 "review.summary.line",
                 n=number,
                 marks=marks,
-                title=line.title,
-                preview=line.preview,
+                title=cut(line.title),
+                preview=cut(line.preview),
                 extra=Safe(extra),
             )
         )
@@ -190,6 +214,8 @@ def summary(
             ]
         )
     text = tr("review.summary.title", title=Safe(week_title(tr, week))) + "\n\n" + "\n".join(body)
+    if intro:
+        text = intro + "\n\n" + text
     if not buttons:  # everything was skipped: nothing to mark
         return text, None
     text += "\n\n" + tr("review.summary.footer")
