@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_IMPORT_MB = 5
+MAX_IMPORT_MB = 20  # what Telegram lets a bot download; an export with photos needs it
 MAX_IMPORT_BYTES = MAX_IMPORT_MB * 1024 * 1024
 MAX_PROBLEM_CHARS = 300
 PENDING_IMPORT = "import_pending"  # bot.handlers.data.PENDING_IMPORT
@@ -82,27 +82,40 @@ def _is_journal(raw: bytes, name: str) -> bool:
 
 
 async def run_import(ctx: TaskContext, params: dict[str, Any]) -> None:
-    """Download the file: this bot's export is imported at once (one transaction, with its
-    report); another app's journal gets a preview with Import / Cancel."""
+    """Download the file: this bot's export is checked (outside any transaction), then
+    imported in one transaction, with its report; another app's journal gets a preview with
+    Import / Cancel."""
     raw = await _download(ctx, str(params["file_id"]))
     if _is_journal(raw, str(params.get("file_name") or "export.json")):
         await preview_journal(ctx, params, raw)
         return
-    async with ctx.services.transaction() as session:
+    async with ctx.services.reading() as session:
         user = await users.get_user(session, ctx.user_id or 0)
         if user is None:
             return
-        tr = translator(user.language)
-        out = Outgoing(session, ctx.chat_id, ctx.now, user.id)
-        if len(raw) > MAX_IMPORT_BYTES:
-            out.send_message(tr("data.import.too_big", limit=MAX_IMPORT_MB))
+        user_id, tr = user.id, translator(user.language)
+    refusal: str | None = None
+    if len(raw) > MAX_IMPORT_BYTES:
+        refusal = tr("data.import.too_big", limit=MAX_IMPORT_MB)
+    else:
+        try:  # JSON and schema checks of up to 20 MB: not while holding the write lock
+            parsed = await asyncio.to_thread(parse_document, raw)
+        except ImportProblem as problem:
+            log.info("import_refused", extra={"user": user_id, "kind": problem.kind})
+            refusal = problem_text(tr, problem)
+        else:
+            if parsed.user.id != user_id:
+                log.info("import_refused_other_user", extra={"user": user_id})
+                refusal = tr("data.import.other_user")
+    if refusal is not None:
+        await ctx.send_message(refusal)
+        return
+    async with ctx.services.transaction() as session:
+        user = await users.get_user(session, user_id)
+        if user is None:
             return
+        out = Outgoing(session, ctx.chat_id, ctx.now, user.id)
         try:
-            parsed = parse_document(raw)
-            if parsed.user.id != user.id:
-                log.info("import_refused_other_user", extra={"user": user.id})
-                out.send_message(tr("data.import.other_user"))
-                return
             report = await import_document(session, parsed, now=ctx.now)
         except ImportProblem as problem:
             log.info("import_refused", extra={"user": user.id, "kind": problem.kind})

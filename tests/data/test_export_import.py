@@ -335,11 +335,36 @@ async def test_files_over_twenty_megabytes_are_refused_before_downloading(bot: B
     assert not [c for c in bot.api.calls if c.method == "download"]
 
 
-async def test_an_export_over_five_megabytes_is_refused(bot: Bot) -> None:
+async def test_an_export_with_imported_photos_restores_after_delete(bot: Bot) -> None:
+    """Photos travel inside the export (base64): a 4 MB photo makes a 5.4 MB file."""
+    import hashlib
+    import io
+    import os
+    import zipfile
+
     user = bot.user()
-    reply = await send_export(user, b'{"schema_version": 2' + b" " * (5 * 1024 * 1024) + b"}")
-    assert "too big" in reply
-    assert "5 MB" in reply
+    await onboard(user)
+    photo = b"\xff\xd8\xff\xe0" + os.urandom(4 * 1024 * 1024)
+    md5 = hashlib.md5(photo, usedforsecurity=False).hexdigest()
+    entry = {
+        "uuid": "A1",
+        "creationDate": "2026-03-14T10:00:00Z",
+        "text": "The view from the top",
+        "photos": [{"md5": md5, "type": "jpeg", "identifier": "P1"}],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as made:
+        made.writestr("Journal.json", json.dumps({"entries": [entry]}))
+        made.writestr(f"photos/{md5}.jpeg", photo)
+    await user.send_document(buffer.getvalue(), "dayone.zip")
+    await user.tap("📥 Import")
+    raw = (await export_files(bot, user))[JSON_NAME]
+    assert len(raw) > 5 * 1024 * 1024
+    rows = await rows_by_table(bot, 1001)
+    await delete_everything(user)
+    reply = await send_export(user, raw)
+    assert "Import finished" in reply
+    assert await rows_by_table(bot, 1001) == rows
 
 
 async def test_other_documents_get_the_unsupported_reply(bot: Bot) -> None:
