@@ -211,8 +211,8 @@ async def _wake(services: Services, now: dtm.datetime) -> None:
                 continue  # another process took this wake-up
             review = await reviews.review_by_id(session, user_id, review_id)
             user = await users.get_user(session, user_id)
-            if review is None or user is None or user.blocked:
-                continue
+            if review is None or user is None or user.blocked or user.paused or user.dormant:
+                continue  # /pause after "Later" means no prompt, the snoozed one included
             _prompt(Outgoing(session, user.chat_id, now, user.id), user, review, now)
 
 

@@ -486,3 +486,13 @@ async def test_a_korean_user_gets_weeks_out_of_reach_in_korean(bot: Bot) -> None
     await user.send("/review 2025-W02")
     assert user.last_text().startswith("2주차, 2025년 1월 6일~12일 회고는 너무 오래전이라")
     assert "W" not in user.last_text()
+
+
+async def test_pause_after_later_also_holds_back_the_snoozed_prompt(bot: Bot) -> None:
+    user = await _prompted(bot)
+    await user.tap("📅 Tomorrow")
+    await user.send("/pause")
+    mark = user.mark()
+    bot.clock.advance(days=1, minutes=1)
+    await bot.tick()
+    assert user.texts_since(mark) == []
