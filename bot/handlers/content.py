@@ -33,13 +33,15 @@ def content_of(message: Message) -> Content | None:
     """The storable content of ``message``, or None for stickers and other kinds we do not keep."""
     if message.photo:
         largest = max(message.photo, key=lambda p: p.width * p.height)
-        return Content(MessageKind.PHOTO, message.caption, largest.file_id, largest.file_unique_id)
+        return Content(
+            MessageKind.PHOTO, _caption(message), largest.file_id, largest.file_unique_id
+        )
     if message.voice:
         voice = message.voice
         seconds = voice.duration
         duration = int(seconds.total_seconds()) if isinstance(seconds, dtm.timedelta) else seconds
         return Content(
-            MessageKind.VOICE, message.caption, voice.file_id, voice.file_unique_id, duration
+            MessageKind.VOICE, _caption(message), voice.file_id, voice.file_unique_id, duration
         )
     if message.text is not None:
         return Content(MessageKind.TEXT, strip_note_command(message.text))
@@ -50,4 +52,11 @@ def edited_text(message: Message) -> str | None:
     """The new text (or caption) of an edited message, as it would be stored."""
     if message.text is not None:
         return strip_note_command(message.text)
-    return message.caption
+    return _caption(message)
+
+
+def _caption(message: Message) -> str | None:
+    """A photo's or voice note's caption; "/note at the lake" is kept as "at the lake"."""
+    if message.caption is None:
+        return None
+    return strip_note_command(message.caption) or None

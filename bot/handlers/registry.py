@@ -38,7 +38,9 @@ async def on_yearend_button(update: Update, context: BotContext) -> None:
 
 def register_handlers(app: BotApp) -> None:
     """Attach all handlers to ``app``."""
-    app.add_handler(MessageHandler(EDITED & (filters.TEXT | filters.CAPTION), notes.on_edit))
+    # An edited photo or voice note matches even when its caption was removed.
+    edited = filters.TEXT | filters.CAPTION | filters.PHOTO | filters.VOICE
+    app.add_handler(MessageHandler(EDITED & edited, notes.on_edit))
 
     commands = {
         "start": setup.start,

@@ -108,13 +108,17 @@ def private_turn(*, create: bool = True) -> Callable[[TurnHandler], PTBHandler]:
             language = pick_language(sender.language_code)
             if update.callback_query is not None:
                 out.answer_callback(update.callback_query.id)
+            # An edit of a message that was refused was answered already: not again.
+            edit = update.edited_message is not None
             if chat.type != ChatType.PRIVATE:
-                _refuse_group(update, out, language)
+                if not edit:
+                    _refuse_group(update, out, language)
                 return
             services = context.services
             if not services.settings.is_allowed(sender.id):
-                log.info("refused_not_allowed", extra={"user": sender.id})
-                out.send_message(translator(language)("refused.not_allowed"))
+                if not edit:
+                    log.info("refused_not_allowed", extra={"user": sender.id})
+                    out.send_message(translator(language)("refused.not_allowed"))
                 return
             now = unit.now
             session = unit.session

@@ -50,3 +50,18 @@ async def test_one_user_never_sees_another_users_data(factory: BotFactory) -> No
     await ada.send("Ada's secret")
     await bob.send("/review")
     assert all("Ada's secret" not in t for t in bob.texts_since(0))
+
+
+async def test_editing_a_refused_command_is_not_refused_again(factory: BotFactory) -> None:
+    bot = await factory.start(allowed_user_ids="1001")
+    member = bot.user(chat_type="group")
+    sent = await member.send("/recap")
+    mark = member.mark()
+    await member.edit(sent, "/recap oct")
+    assert member.texts_since(mark) == []
+    stranger = bot.user(2002)
+    sent = await stranger.send("my private thoughts")
+    mark = stranger.mark()
+    await stranger.edit(sent, "my private thoughts, edited")
+    assert stranger.texts_since(mark) == []
+    assert await count_rows(bot, Entry) == 0

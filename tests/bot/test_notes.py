@@ -126,3 +126,27 @@ async def test_redelivered_update_is_stored_once(bot: Bot) -> None:
         Update.de_json({"update_id": bot.api.next_update_id(), "message": payload}, bot.app.bot)
     )
     assert len(await stored_entries(bot, 1001)) == 1
+
+
+async def test_removing_a_photos_caption_removes_it_from_what_is_stored(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    sent = await user.send_photo(caption="with Kim at the lake")
+    await user.edit(sent, None)
+    [entry] = await stored_entries(bot, user.user_id)
+    assert entry.text is None
+    assert entry.original_text == "with Kim at the lake"
+    assert bot.api.message_state(user.chat_id, sent).reactions  # ✍ for the edit
+
+
+async def test_a_photo_captioned_with_note_keeps_only_the_words(bot: Bot) -> None:
+    user = bot.user()
+    await onboard(user)
+    sent = await user.send_photo(caption="/note at the lake")
+    await user.send_voice(caption="/note")
+    first, second = await stored_entries(bot, user.user_id)
+    assert first.text == "at the lake"
+    assert second.text is None
+    await user.edit(sent, "/note at the lake, with Kim")
+    first, _ = await stored_entries(bot, user.user_id)
+    assert first.text == "at the lake, with Kim"

@@ -204,11 +204,16 @@ class FakeUser:
             message["caption"] = caption
         return await self._send_message(message, reply_to=reply_to, text=caption)
 
-    async def edit(self, message_id: int, new_text: str) -> int:
-        """Edit one of the user's messages (its caption for media); sends ``edited_message``."""
+    async def edit(self, message_id: int, new_text: str | None) -> int:
+        """Edit one of the user's messages (its caption for media; None removes the caption,
+        as Telegram's "remove caption" does); sends ``edited_message``."""
         state = self._own_message(message_id)
         payload = state.payload
-        if "text" in payload:
+        if new_text is None:
+            if not any(key in payload for key in ("photo", "document", "voice")):
+                raise AssertionError(f"message {message_id} has no caption to remove")
+            payload.pop("caption", None)
+        elif "text" in payload:
             payload["text"] = new_text
             payload.pop("entities", None)
             command = _COMMAND_RE.match(new_text)
