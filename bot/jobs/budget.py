@@ -7,9 +7,9 @@ every other unasked message leaves room for the week's prompt and yields to it:
 
 * a reminder that does not fit is dropped;
 * the year-end draft that does not fit waits a day (see :mod:`bot.jobs.periodic`);
-* the monthly recap is never a message of its own: the first prompt after the 1st carries
-  it as a line and a button (:func:`recap_to_offer`), and in January the year-end draft
-  replaces December's recap.
+* the monthly recap is never a message of its own: the first prompt after the 1st that
+  asks about a week of the new month carries it as a line and a button
+  (:func:`recap_to_offer`), and in January the year-end draft replaces December's recap.
 
 Every unasked send is recorded as a ``deliveries`` row (kind ``notice``, period: the local
 date), so the count is shared by every replica and one a day is a unique constraint.
@@ -91,22 +91,27 @@ async def has_room(
 
 
 async def recap_to_offer(
-    session: AsyncSession, user: User, now: dtm.datetime
+    session: AsyncSession, user: User, now: dtm.datetime, week: IsoWeek
 ) -> tuple[int, int] | None:
-    """The month whose recap the prompt sent ``now`` should carry, or None.
+    """The month whose recap the prompt sent ``now`` about ``week`` should carry, or None.
 
     Each month once (``next_recap_at`` moves on to the next 1st), only during the month after
     it, only with something written in it, and not December when that year's draft was sent.
+    A prompt that still asks about the month's last week (on Sunday, November 1, about the
+    week of October 26) leaves it to the next prompt, so the recap holds that week too.
     """
     due = user.next_recap_at
     if not user.monthly_recap or due is None or due > now or user.timezone is None:
         return None
-    user.next_recap_at = next_recap_after(now, user.review_hour, user.timezone)
     opened = _local(user, due).date()
-    if _local(user, now).date().replace(day=1) != opened.replace(day=1):
-        return None  # the month after it is over: the recap is stale
     last = opened - dtm.timedelta(days=1)
     year, month = last.year, last.month
+    stale = _local(user, now).date().replace(day=1) != opened.replace(day=1)
+    if not stale and week <= weeks_of_month(year, month)[-1]:
+        return None  # next_recap_at stays: the next prompt carries it
+    user.next_recap_at = next_recap_after(now, user.review_hour, user.timezone)
+    if stale:
+        return None  # the month after it is over: the recap is stale
     if month == 12 and await _draft_sent(session, user, year):
         return None  # the year-end draft replaces December's recap
     weeks = [w.key for w in weeks_of_month(year, month)]

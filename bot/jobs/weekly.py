@@ -161,7 +161,7 @@ async def _open_week(services: Services, user_id: int, now: dtm.datetime) -> Non
                 _welcome_back(out, user)
                 log.info("welcome_back_queued", extra={"user": user.id})
             else:
-                recap = await budget.recap_to_offer(session, user, now)
+                recap = await budget.recap_to_offer(session, user, now, week)
                 _prompt(out, user, review, now, recap=recap)
         return
 

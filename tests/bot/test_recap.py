@@ -154,8 +154,11 @@ async def test_a_very_long_month_is_split_cleanly(bot: Bot) -> None:
 
 async def test_the_recap_rides_on_the_first_prompt_of_the_month_once(factory: BotFactory) -> None:
     bot = await factory.start()
-    user, _ = await _autumn(bot, ENGLISH, weeks=range(40, 44))
-    first = slot_on(dtm.date(2026, 11, 1), 19, ZONE)  # a Sunday: the prompt of week 44
+    # Week 44's prompt came on Sunday, November 1: it asks about the week of October 26,
+    # still October's, so it carries no recap yet.
+    user, _ = await _autumn(bot, ENGLISH, weeks=range(40, 45))
+    assert not any("recap is ready" in t for t in user.texts_since(0))
+    first = slot_on(dtm.date(2026, 11, 8), 19, ZONE)  # the first prompt about November
     bot.clock.set(first - dtm.timedelta(minutes=1))
     mark = user.mark()
     await bot.tick()
@@ -173,9 +176,11 @@ async def test_the_recap_rides_on_the_first_prompt_of_the_month_once(factory: Bo
     titles = [t for t in user.texts_since(mark) if t.startswith("📅 October 2026")]
     assert len(titles) == 1
     assert len(bot.api.calls_to("sendPhoto")) == 1
+    # The whole month is in it, its last week (answered after the 1st) included.
+    assert "not answered yet" not in " ".join(user.texts_since(mark))
     # The next prompt does not offer it again.
     mark = user.mark()
-    bot.clock.set(slot_on(dtm.date(2026, 11, 8), 19, ZONE))
+    bot.clock.set(slot_on(dtm.date(2026, 11, 15), 19, ZONE))
     await bot.tick()
     assert not any("recap" in t for t in user.texts_since(mark))
 
