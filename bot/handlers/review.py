@@ -166,7 +166,8 @@ async def _snooze(turn: Turn, review: Review, when: str) -> None:
             "review.snoozed",
             when=turn.tr(when, time=f"{local:%H:%M}"),
             title=Safe(messages.week_title(turn.tr, IsoWeek.parse(review.week))),
-        )
+        ),
+        _recap_offer(turn),
     )
 
 
@@ -189,7 +190,9 @@ async def _skip_week(turn: Turn, review: Review) -> None:
     review.finished_at = turn.now
     week = IsoWeek.parse(review.week)
     # The full key: "/review 45" alone would open week 45 of the current year.
-    turn.edit_or_reply(turn.tr("review.week_skipped", week=week.week, key=week.key))
+    turn.edit_or_reply(
+        turn.tr("review.week_skipped", week=week.week, key=week.key), _recap_offer(turn)
+    )
 
 
 async def _rate(turn: Turn, review: Review, rating: int) -> None:
@@ -328,8 +331,25 @@ async def _show_rating(turn: Turn, review: Review, rating: int) -> None:
 
 
 async def _clear_keyboard(turn: Turn) -> None:
-    """Remove the buttons of the tapped message so old taps cannot repeat."""
+    """Remove the buttons of the tapped message so old taps cannot repeat (a prompt keeps
+    its month's recap button)."""
     query = turn.update.callback_query
     if query is None or query.message is None:
         return
-    turn.out.edit_keyboard(query.message.message_id, None)
+    turn.out.edit_keyboard(query.message.message_id, _recap_offer(turn))
+
+
+def _recap_offer(turn: Turn) -> InlineKeyboardMarkup | None:
+    """The tapped prompt's "📅 October in review" button, which outlives its other buttons:
+    the prompt is the only place that offers the month's recap."""
+    query = turn.update.callback_query
+    message = query.message if query is not None else None
+    markup = getattr(message, "reply_markup", None)
+    if not isinstance(markup, InlineKeyboardMarkup):
+        return None
+    rows = [
+        list(row)
+        for row in markup.inline_keyboard
+        if any(str(button.callback_data or "").startswith("rc:") for button in row)
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None

@@ -212,3 +212,17 @@ async def test_weeks_before_joining_are_neither_counted_nor_gaps(bot: Bot) -> No
     assert "W45" not in text
     assert "W46" not in text
     assert "Weeks answered: none due yet" in text  # W47's prompt comes on Sunday
+
+
+@pytest.mark.parametrize("tap", ["▶️ Start", "📅 Tomorrow", "Skip this week"])
+async def test_the_recap_button_outlives_the_prompts_other_buttons(bot: Bot, tap: str) -> None:
+    user, _ = await _autumn(bot, ENGLISH, weeks=range(40, 45))
+    bot.clock.set(slot_on(dtm.date(2026, 11, 8), 19, ZONE))
+    await bot.tick()
+    prompt = user.last_message().message_id
+    assert "📅 October in review" in user.buttons(prompt)
+    await user.tap(tap, prompt)
+    assert user.buttons(prompt) == ["📅 October in review"]
+    mark = user.mark()
+    await user.tap("📅 October in review", prompt)
+    assert any(t.startswith("📅 October 2026") for t in user.texts_since(mark))
