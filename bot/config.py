@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/weekly-review.sqlite3"
@@ -28,9 +28,10 @@ class KeySettings(BaseSettings):
     keyring_url: str = ""
 
     def secret_values(self) -> list[str]:
-        """What a log line must never show: the master key, as given."""
+        """What a log line must never show: the master key, as given, and the keyring
+        database's password."""
         key = self.encryption_key.get_secret_value().strip() if self.encryption_key else ""
-        return [key] if key else []
+        return [value for value in (key, url_password(self.keyring_url)) if value]
 
     @field_validator("encryption_key", mode="before")
     @classmethod
@@ -165,6 +166,25 @@ class Settings(KeySettings):
     def is_allowed(self, user_id: int) -> bool:
         return not self.allowed_user_ids or user_id in self.allowed_user_ids
 
+    def secret_values(self) -> list[str]:
+        """What a log line must never show: the master key, the webhook's secret and the
+        passwords in the database URLs (PTB logs ``setWebhook``'s parameters at DEBUG)."""
+        found = super().secret_values()
+        if self.webhook_secret is not None:
+            found.append(self.webhook_secret.get_secret_value())
+        return [*found, *filter(None, [url_password(self.database_url)])]
+
+    @model_validator(mode="after")
+    def _webhook_has_a_secret(self) -> Settings:
+        # Without it anyone who finds the URL can post updates as any user, a forged
+        # "delete everything" tap included.
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError(
+                "WEBHOOK_URL needs WEBHOOK_SECRET too (A-Z, a-z, 0-9, _ and -; e.g. the output "
+                "of: openssl rand -hex 32), so that only Telegram can post updates"
+            )
+        return self
+
 
 def check_database_url(value: str) -> str:
     """``value`` if it is a database URL with an async driver; else a ValueError saying why.
@@ -191,3 +211,15 @@ def check_database_url(value: str) -> str:
             "postgresql+asyncpg://user:password@host/db"
         )
     return value.strip()
+
+
+def url_password(url: str) -> str:
+    """The password in a database URL, or "" (for the log redaction)."""
+    if not url.strip():
+        return ""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url.strip()).password or ""
+    except Exception:  # an unusable URL is refused elsewhere, with its own message
+        return ""

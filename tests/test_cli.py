@@ -373,3 +373,30 @@ def test_console_script_points_at_main() -> None:
 
     scripts = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text("utf-8"))["project"]["scripts"]
     assert scripts["review-bot"] == "bot.cli:main"
+
+
+def test_a_webhook_without_its_secret_is_refused_in_one_line(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without the secret anyone who finds the URL could post updates as any user."""
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url(in_tmp / "bot.sqlite3"))
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/telegram")
+    assert cli.main(["db", "upgrade"]) == EXIT_CONFIG
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert "WEBHOOK_SECRET" in err
+
+
+def test_the_webhook_secret_and_database_passwords_are_kept_out_of_logs() -> None:
+    from bot.config import Settings
+
+    settings = Settings(
+        _env_file=None,
+        telegram_bot_token=TOKEN,  # type: ignore[arg-type]
+        database_url="postgresql+asyncpg://review:S3cretPw@db/review",
+        keyring_url="postgresql+asyncpg://keys:K3yPw@keys/keyring",
+        webhook_url="https://bot.example.org/telegram",
+        webhook_secret="MyWebhookSecret_123",  # type: ignore[arg-type]
+    )
+    assert {"S3cretPw", "K3yPw", "MyWebhookSecret_123"} <= set(settings.secret_values())
