@@ -7,6 +7,7 @@ after a confirmation, and /privacy says what is kept and where.
 
 from __future__ import annotations
 
+import datetime as dtm
 import logging
 
 from sqlalchemy import func, select
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 
 CONFIRM = "data:delete:confirm"
 CANCEL = "data:delete:cancel"
+CONFIRMING_DELETE = "confirm_delete"  # user.state between /delete and its confirmation
+CONFIRM_WITHIN = dtm.timedelta(hours=1)
 
 
 @private_turn()
@@ -62,6 +65,7 @@ async def delete_command(turn: Turn) -> None:
             [InlineKeyboardButton(tr.plain("data.delete.button.cancel"), callback_data=CANCEL)],
         ]
     )
+    await users.set_state(session, turn.user, CONFIRMING_DELETE, now=turn.now)
     turn.reply(text, keyboard)
 
 
@@ -71,14 +75,22 @@ async def privacy_command(turn: Turn) -> None:
     turn.reply(turn.tr("data.privacy.text"))
 
 
-@private_turn()
+@private_turn(create=False)  # a tap after the account was deleted does not make a new one
 async def on_data_button(turn: Turn) -> None:
     """``data:delete:confirm`` / ``data:delete:cancel``."""
     query = turn.update.callback_query
     assert query is not None
     if query.data == CONFIRM:
+        # Only right after /delete: a tap an hour later, after other steps, or a forged one
+        # without any /delete never erases anything.
+        age = users.state_age(turn.user, turn.now)
+        if turn.user.state != CONFIRMING_DELETE or age is None or age > CONFIRM_WITHIN:
+            turn.edit_or_reply(turn.tr("data.delete.expired"))
+            return
         await _delete_everything(turn)
     elif query.data == CANCEL:
+        if turn.user.state == CONFIRMING_DELETE:
+            await users.set_state(turn.session, turn.user, None)
         turn.edit_or_reply(turn.tr("data.delete.cancelled"))
     else:
         turn.reply(turn.tr("error.stale_button"))

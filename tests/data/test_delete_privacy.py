@@ -327,3 +327,21 @@ async def test_a_note_sent_right_after_confirming_is_kept_for_the_fresh_start(bo
     assert confirm.callback_query.message is not None
     asked = bot.api.message_state(1001, confirm.callback_query.message.message_id)
     assert "Everything I kept about you is gone" in (asked.text or "")  # the delete happened
+
+
+async def test_a_confirmation_without_a_recent_delete_erases_nothing(bot: Bot) -> None:
+    from tests.helpers import tap_data
+
+    user = await seed_user(bot)
+    before = await rows_by_table(bot, 1001)
+    await tap_data(bot, user, "data:delete:confirm", forged=True)  # no /delete before it
+    assert "expired" in user.last_text()
+    await user.send("/delete")
+    confirmation = user.last_message().message_id
+    bot.clock.advance(hours=2)
+    await user.tap(CONFIRM, confirmation)
+    assert "expired" in user.last_text()
+    assert await rows_by_table(bot, 1001) == before
+    await user.send("/delete")
+    await user.tap(CONFIRM)
+    assert sum((await rows_by_table(bot, 1001)).values()) == 0
