@@ -21,6 +21,8 @@ at once. A crash between a send and its record sends that message again after th
 * A 400 is dropped with a WARNING (retrying cannot fix the request); "message is not
   modified" counts as sent. A 403 means the user blocked the bot: their pending rows are
   dropped and their schedule stops until they send /start again.
+* The one exception to giving up: the ``shred`` task of a /delete (destroying the user's
+  data key) is tried again hourly, with an ERROR each time, for as long as it fails.
 """
 
 from __future__ import annotations
@@ -89,6 +91,17 @@ class MessageGone(Exception):
 
 def backoff(attempts: int) -> float:
     return float(min(MAX_BACKOFF, 2 ** min(attempts, 6)))
+
+
+MUST_FINISH = frozenset({"shred"})
+"""Tasks the sender never gives up on: after /delete the user was told everything is gone,
+so their data key must be destroyed however long the keyring is unreachable."""
+MUST_FINISH_RETRY = dtm.timedelta(hours=1)
+DRAIN_HORIZON = dtm.timedelta(minutes=10)
+
+
+def _must_finish(row: OutboxMessage) -> bool:
+    return row.method == TASK and (row.payload or {}).get("name") in MUST_FINISH
 
 
 class Sender:
@@ -268,8 +281,9 @@ class Sender:
                 continue
             async with self.services.reading() as session:
                 due = await outbox.next_due(session)
-            if due is None:
-                return
+            if due is None or due - now > DRAIN_HORIZON:
+                return  # a row put off that long (a shredding that waits for its keyring)
+                # is the running sender's to retry, not something to wait for here
             wait = max(
                 (due - now).total_seconds(),
                 self.pacer.flooded_until() - now.timestamp(),
@@ -448,7 +462,18 @@ class Sender:
     async def _record_one(
         self, session: AsyncSession, row: OutboxMessage, result: Result, now: dtm.datetime
     ) -> None:
-        if result.kind == "sent" and (row.payload or {}).get(KEEP):
+        if _must_finish(row) and (
+            result.kind == "failed"
+            or (result.kind == "retry" and now - row.created_at > GIVE_UP_AFTER)
+        ):
+            # A deleted user's key must be destroyed: never dropped; tried again hourly, with
+            # an ERROR each time, until the operator repairs what stops it (the keyring).
+            kind = result.reason.split(":")[0]  # the type only
+            log.error("shred_pending", extra={"reason": kind})
+            await operations.record_error(session, now, "shred_pending", kind)
+            when = now + MUST_FINISH_RETRY
+            await outbox.retry_later(session, row.id, when, result.reason, count=result.count)
+        elif result.kind == "sent" and (row.payload or {}).get(KEEP):
             await outbox.mark_sent(session, row.id, now, result.message_id)
         elif result.kind in ("sent", "drop"):
             await outbox.remove(session, row.id)

@@ -109,6 +109,35 @@ async def test_the_key_goes_only_after_the_deletion_commits(bot: Bot) -> None:
     assert texts == ["a fresh start"]
 
 
+async def test_the_key_is_destroyed_even_after_days_of_a_broken_keyring(bot: Bot) -> None:
+    """The user was told everything is gone: the sender never gives up on the shredding."""
+    import datetime as dtm
+
+    from sqlalchemy import text
+
+    user = bot.user()
+    await user.send("/start")
+    await user.send("still mine")
+    async with bot.services.reading() as session:
+        key_id = await session.scalar(select(User.key_id).where(User.id == 1001))
+    assert key_id is not None
+    keyring = bot.services.vault.keyring
+    start = bot.clock.now()
+    async with keyring.engine.begin() as connection:  # the keyring breaks: its table is gone
+        await connection.execute(text("ALTER TABLE keyring_data_keys RENAME TO away"))
+    await user.send("/delete")
+    await user.tap(CONFIRM)  # the sender retries for a day, then hourly, never giving up
+    assert bot.clock.now() - start > dtm.timedelta(days=1)
+    bot.clock.advance(dtm.timedelta(days=2))
+    await bot.pipeline.settle()
+    async with keyring.engine.begin() as connection:  # the operator repairs it
+        await connection.execute(text("ALTER TABLE away RENAME TO keyring_data_keys"))
+    assert await keyring.get(key_id) is not None
+    bot.clock.advance(dtm.timedelta(hours=1, minutes=1))
+    await bot.pipeline.settle()
+    assert await keyring.get(key_id) is None
+
+
 @pytest.mark.parametrize("language", ["en", "ko"])
 async def test_privacy_says_the_words_are_encrypted_and_delete_destroys_the_key(
     bot: Bot, language: str
