@@ -233,7 +233,7 @@ async def _on_data(args: argparse.Namespace, engine: Any, raw: bytes | None) -> 
         return await _import_journal(engine, args, raw), None
     async with session_factory(engine)() as session, session.begin():
         if raw is not None:
-            return await _import(session, raw, args.file), None
+            return await _import(session, raw, args.file, args.user_id), None
         if args.command == "export":
             return await _export(session, args.user_id, args.out, args.format)
         return await _draft(session, args.user_id, args.year, args.out, args.all)
@@ -263,12 +263,18 @@ async def _export(session: AsyncSession, user_id: int, out: Path, form: str) -> 
     return message, export_bytes(document)
 
 
-async def _import(session: AsyncSession, raw: bytes, file: Path) -> str:
+async def _import(session: AsyncSession, raw: bytes, file: Path, user_id: int | None) -> str:
     from bot.clock import SystemClock
     from bot.data.importer import ImportProblem, import_document, parse_document
 
     try:
         document = parse_document(raw)
+        if user_id is not None and document.user.id != user_id:
+            # The file says whose it is; a different --user-id is a mistake, not a transfer.
+            raise CliError(
+                f"cannot import {file}: it is user {document.user.id}'s export, "
+                f"not user {user_id}'s"
+            )
         report = await import_document(session, document, now=SystemClock().now())
     except ImportProblem as problem:
         raise CliError(f"cannot import {file}: {problem}") from None

@@ -100,4 +100,11 @@ def write_new_key_file(path: Path, *, exist_ok: bool = False) -> MasterKey:
         file.write(encode_key(secret) + "\n")
         file.flush()
         os.fsync(file.fileno())
+    # The folder too: keys wrapped with this one are committed next, and a power cut must
+    # not leave them with a key file whose name was never written to disk.
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
     return MasterKey(secret, f"the key file {path}")

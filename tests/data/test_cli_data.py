@@ -18,7 +18,7 @@ from bot import cli
 from bot.config import Settings
 from bot.reports.draft import compile_draft
 from tests.conftest import ENCRYPTION_KEY, Bot, keyring_url_for
-from tests.data.seed import drafts, journal_of, seed_user
+from tests.data.seed import drafts, journal_of, rows_by_table, seed_user
 
 EXIT_CONFIG = 2
 SETTING_NAMES = {name.upper() for name in Settings.model_fields}
@@ -187,3 +187,20 @@ async def test_unwritable_output_is_one_line(
     assert code == EXIT_CONFIG
     assert len(err.splitlines()) == 1
     assert "cannot write" in err
+
+
+async def test_import_with_another_users_id_is_refused_in_one_line(
+    bot: Bot, env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await seed_user(bot)
+    assert (await run(capsys, "export", "--user-id", "1001", "--out", "me.json"))[0] == 0
+    before = await rows_by_table(bot)
+    code, out, err = await run(capsys, "import", "me.json", "--user-id", "42")
+    assert code == EXIT_CONFIG
+    assert out == ""
+    assert err.splitlines() == [
+        "review-bot: cannot import me.json: it is user 1001's export, not user 42's"
+    ]
+    assert await rows_by_table(bot) == before
+    code, out, _ = await run(capsys, "import", "me.json", "--user-id", "1001")
+    assert code == 0
