@@ -6,7 +6,11 @@ import logging
 import time
 from typing import Any
 
-_RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "always",  # StartupHold's mark, not a field of the event
+}
 
 
 SKIPPED_TICK = 'Execution of job "%s" skipped: maximum number of running instances reached'
@@ -123,7 +127,13 @@ class StartupHold(logging.Filter):
             self._handler.handle(record)
 
     def discard(self) -> None:
-        """Forget the held records; later ones are held (and forgotten) too."""
+        """Forget the held records, except those marked ``always`` (a new encryption key's
+        "copy it somewhere safe": no later start says it again); later ones are held (and
+        forgotten) too."""
+        kept = [record for record in self._held or [] if getattr(record, "always", False)]
+        self._held = None  # not holding while they go through the handler's filters
+        for record in kept:
+            self._handler.handle(record)
         self._held = []
 
 

@@ -129,6 +129,7 @@ class Vault:
                     "path": str(self.config.default_key_file),
                     "advice": "copy it somewhere safe, away from the database and its backups; "
                     "without it the stored words cannot be read",
+                    "always": True,  # written even when this first start fails
                 },
             )
         sample = await self.keyring.get(SERVICE_KEY_ID) or await self.keyring.first()

@@ -77,6 +77,23 @@ def test_first_start_makes_a_private_key_file_and_says_so_once(
     assert key.read_text() == key.read_text()  # never overwritten
 
 
+def test_a_first_start_that_fails_still_says_a_key_was_made(
+    env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A token typo or no network on the very first start: the key file exists from then on,
+    and no later start says it again, so the failure's one line must not swallow it."""
+    env.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/data/bot.sqlite3")
+    env.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:9")  # nothing listens there
+    assert cli.main(["run"]) != 0
+    err = capsys.readouterr().err
+    key = tmp_path / "data" / "encryption.key"
+    assert key.exists()
+    assert err.count("encryption_key_created") == 1
+    assert str(key) in err
+    assert "always" not in err
+    assert ENCRYPTION_KEY not in err
+
+
 def test_a_missing_key_stops_the_start_before_anything_is_touched(
     env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
