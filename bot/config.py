@@ -25,7 +25,7 @@ class KeySettings(BaseSettings):
 
     encryption_key: SecretStr | None = None
     encryption_key_file: Path | None = None
-    keyring_url: str = ""
+    keyring_url: str = Field(default="", repr=False)  # may hold a password
 
     def secret_values(self) -> list[str]:
         """What a log line must never show: the master key, as given, and the keyring
@@ -55,7 +55,7 @@ class Settings(KeySettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     telegram_bot_token: SecretStr
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, repr=False)  # may hold a password
     telegram_api_base_url: str = "https://api.telegram.org"
     allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     default_timezone: str = "UTC"

@@ -400,3 +400,20 @@ def test_the_webhook_secret_and_database_passwords_are_kept_out_of_logs() -> Non
         webhook_secret="MyWebhookSecret_123",  # type: ignore[arg-type]
     )
     assert {"S3cretPw", "K3yPw", "MyWebhookSecret_123"} <= set(settings.secret_values())
+
+
+def test_settings_and_key_config_never_show_secrets_in_their_repr() -> None:
+    from bot.config import Settings
+    from bot.crypto.vault import KeyConfig
+
+    settings = Settings(
+        _env_file=None,
+        telegram_bot_token=TOKEN,  # type: ignore[arg-type]
+        database_url="postgresql+asyncpg://review:S3cretPw@db/review",
+        keyring_url="postgresql+asyncpg://keys:K3yPw@keys/keyring",
+        encryption_key="c2VjcmV0LWtleS1ieXRlcy1mb3ItdGhlLXRlc3QtMDA=",  # type: ignore[arg-type]
+    )
+    config = KeyConfig.from_settings(settings, settings.database_url)
+    for shown in (repr(settings), repr(config)):
+        for secret in ("S3cretPw", "K3yPw", "c2VjcmV0", TOKEN):
+            assert secret not in shown

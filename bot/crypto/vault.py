@@ -17,7 +17,7 @@ import secrets
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,11 +47,11 @@ CACHE_SIZE = 10_000
 class KeyConfig:
     """Where the master key and the keyring are, as the settings say."""
 
-    key: str | None  # ENCRYPTION_KEY
+    key: str | None = field(repr=False)  # ENCRYPTION_KEY; never in a repr or traceback
     key_file: Path | None  # ENCRYPTION_KEY_FILE
     default_key_file: Path  # used (and created on first start) when neither is set
-    keyring_url: str
-    database_url: str  # a default keyring on a server is created from here
+    keyring_url: str = field(repr=False)  # may hold a password
+    database_url: str = field(repr=False)  # a default keyring on a server is created here
 
     @classmethod
     def from_settings(cls, settings: KeySettings, database_url: str) -> KeyConfig:
