@@ -208,10 +208,16 @@ async def _keys(args: argparse.Namespace, vault: Any, engine: Any) -> Output:
     await upgrade(engine)  # users get their key_id column (and keys) before they are counted
     if args.action == "check":
         report = await admin.check(vault, engine)
-        return (
+        line = (
             f"{vault.master.source} opens all {report.keys} data keys; "
             f"each of the {report.users} users has one"
-        ), None
+        )
+        if report.unowned:  # the bot destroys them (hourly retries); words stay readable
+            line += (
+                f"; {report.unowned} belong to no user (a /delete whose key is not destroyed "
+                "yet: the running bot keeps trying; see its shred_pending errors)"
+            )
+        return line, None
     if args.new_key_file is None:
         raise CliError("keys rotate needs --new-key-file PATH (made if it does not exist)")
     count = await admin.rotate(vault, admin.new_master(args.new_key_file))

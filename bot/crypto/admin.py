@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.crypto.keyring import WrappedKey
 from bot.crypto.master import KeyProblem, MasterKey, read_key_file, write_new_key_file
-from bot.crypto.vault import Vault
+from bot.crypto.vault import SERVICE_KEY_ID, Vault
 from bot.storage.models import User
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 class KeyReport:
     keys: int  # data keys in the keyring, the service key included
     users: int  # users in the database, each with their key
+    unowned: int = 0  # keys no user holds: a /delete whose shredding has not finished
 
 
 async def check(vault: Vault, engine: AsyncEngine) -> KeyReport:
@@ -46,7 +47,8 @@ async def check(vault: Vault, engine: AsyncEngine) -> KeyReport:
             f"{len(missing)} users' data keys are missing from the keyring (user {shown}); "
             "their words cannot be read again"
         )
-    return KeyReport(keys=len(stored), users=len(rows))
+    held = {key_id for _, key_id in rows} | {SERVICE_KEY_ID}
+    return KeyReport(keys=len(stored), users=len(rows), unowned=len(present - held))
 
 
 async def quarantine_users_without_keys(

@@ -212,6 +212,27 @@ async def test_check_names_a_user_whose_key_is_gone(
     assert os.environ["ENCRYPTION_KEY"] == ENCRYPTION_KEY
 
 
+async def test_check_counts_keys_that_belong_to_no_user(
+    bot: Bot, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A /delete whose key the keyring still holds (its shredding has not finished)."""
+    from sqlalchemy import delete
+
+    from bot.storage.models import User
+
+    await bot.user().send("/start")
+    await bot.user(1002).send("/start")
+    async with bot.services.transaction() as session:  # the user row goes, the key stays
+        await session.execute(delete(User).where(User.id == 1002))
+    settings = bot.services.settings
+    env.setenv("DATABASE_URL", settings.database_url)
+    env.setenv("KEYRING_URL", settings.keyring_url)
+    env.setenv("ENCRYPTION_KEY", ENCRYPTION_KEY)
+    assert await in_thread(["keys", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "each of the 1 users has one; 1 belong to no user" in out
+
+
 async def test_users_whose_key_is_gone_get_no_more_prompts_and_the_rest_go_on(
     factory: BotFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
