@@ -138,8 +138,11 @@ class Settings(KeySettings):
             value = value.strip()
             if not value:
                 return None
-            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
-                raise ValueError("may use only A-Z, a-z, 0-9, _ and - (1 to 256 characters)")
+            if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value):
+                raise ValueError(
+                    "must be 16 to 256 characters of A-Z, a-z, 0-9, _ and - "
+                    "(e.g. the output of: openssl rand -hex 32)"
+                )
         return value
 
     @field_validator("metrics_port", mode="before")
@@ -214,12 +217,14 @@ def check_database_url(value: str) -> str:
 
 
 def url_password(url: str) -> str:
-    """The password in a database URL, or "" (for the log redaction)."""
+    """The password in a database URL as it appears there (``:password@``), or "", for the
+    log redaction: in that form even a short one ("review") never matches ordinary words."""
     if not url.strip():
         return ""
     from sqlalchemy.engine import make_url
 
     try:
-        return make_url(url.strip()).password or ""
+        password = make_url(url.strip()).password
     except Exception:  # an unusable URL is refused elsewhere, with its own message
         return ""
+    return f":{password}@" if password else ""

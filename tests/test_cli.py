@@ -399,7 +399,8 @@ def test_the_webhook_secret_and_database_passwords_are_kept_out_of_logs() -> Non
         webhook_url="https://bot.example.org/telegram",
         webhook_secret="MyWebhookSecret_123",  # type: ignore[arg-type]
     )
-    assert {"S3cretPw", "K3yPw", "MyWebhookSecret_123"} <= set(settings.secret_values())
+    secrets = settings.secret_values()
+    assert {":S3cretPw@", ":K3yPw@", "MyWebhookSecret_123"} <= set(secrets)
 
 
 def test_settings_and_key_config_never_show_secrets_in_their_repr() -> None:

@@ -300,3 +300,27 @@ async def test_the_running_bot_never_logs_the_token_or_the_users_words(
     for line in lines(output):
         if LINE.match(line) and line.split(" ")[1] != "DEBUG":
             assert "Mina" not in line, line
+
+
+def test_a_short_database_password_does_not_blank_out_ordinary_words(
+    restore_logging: None,
+) -> None:
+    """compose.yaml's default password is "review": only its URL form is redacted."""
+    from bot.config import Settings
+
+    settings = Settings(
+        _env_file=None,
+        telegram_bot_token=TOKEN,  # type: ignore[arg-type]
+        database_url="postgresql+asyncpg://review:review@db/weekly_review",
+    )
+    configure_logging("INFO", [TOKEN, *settings.secret_values()])
+    buffer = io.StringIO()
+    [handler] = logging.getLogger().handlers
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(buffer)
+    logging.getLogger("bot.review").info(
+        "review_completed", extra={"url": "postgresql+asyncpg://review:review@db/x"}
+    )
+    line = buffer.getvalue()
+    assert "bot.review review_completed" in line
+    assert ":review@" not in line
