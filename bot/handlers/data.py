@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 CONFIRM = "data:delete:confirm"
 CANCEL = "data:delete:cancel"
-CONFIRMING_DELETE = "confirm_delete"  # user.state between /delete and its confirmation
+DELETE_ASKED = "delete_asked_at"  # in user.state_data: when /delete asked to confirm
 CONFIRM_WITHIN = dtm.timedelta(hours=1)
 
 
@@ -65,7 +65,9 @@ async def delete_command(turn: Turn) -> None:
             [InlineKeyboardButton(tr.plain("data.delete.button.cancel"), callback_data=CANCEL)],
         ]
     )
-    await users.set_state(session, turn.user, CONFIRMING_DELETE, now=turn.now)
+    # Beside whatever is open (a review, a pending import), which /delete must not end.
+    user = turn.user
+    user.state_data = {**(user.state_data or {}), DELETE_ASKED: turn.now.timestamp()}
     turn.reply(text, keyboard)
 
 
@@ -83,14 +85,21 @@ async def on_data_button(turn: Turn) -> None:
     if query.data == CONFIRM:
         # Only right after /delete: a tap an hour later, after other steps, or a forged one
         # without any /delete never erases anything.
-        age = users.state_age(turn.user, turn.now)
-        if turn.user.state != CONFIRMING_DELETE or age is None or age > CONFIRM_WITHIN:
+        asked = (turn.user.state_data or {}).get(DELETE_ASKED)
+        if not isinstance(asked, int | float) or not (
+            dtm.timedelta(0)
+            <= turn.now - dtm.datetime.fromtimestamp(asked, dtm.UTC)
+            <= CONFIRM_WITHIN
+        ):
             turn.edit_or_reply(turn.tr("data.delete.expired"))
             return
         await _delete_everything(turn)
     elif query.data == CANCEL:
-        if turn.user.state == CONFIRMING_DELETE:
-            await users.set_state(turn.session, turn.user, None)
+        user = turn.user
+        if DELETE_ASKED in (user.state_data or {}):
+            user.state_data = {
+                k: v for k, v in (user.state_data or {}).items() if k != DELETE_ASKED
+            } or None
         turn.edit_or_reply(turn.tr("data.delete.cancelled"))
     else:
         turn.reply(turn.tr("error.stale_button"))

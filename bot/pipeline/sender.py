@@ -21,8 +21,8 @@ at once. A crash between a send and its record sends that message again after th
 * A 400 is dropped with a WARNING (retrying cannot fix the request); "message is not
   modified" counts as sent. A 403 means the user blocked the bot: their pending rows are
   dropped and their schedule stops until they send /start again.
-* The one exception to giving up: the ``shred`` task of a /delete (destroying the user's
-  data key) is tried again hourly, with an ERROR each time, for as long as it fails.
+* The one exception to giving up: the ``shred`` task of a /delete is tried again hourly,
+  with an ERROR each time, for as long as the user's data key it destroys is still there.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot import metrics, operations
 from bot.i18n import translator
 from bot.pipeline import tasks
-from bot.pipeline.outgoing import KEEP, TASK, Outgoing, Ref, target_of
+from bot.pipeline.outgoing import KEEP, SERVICE_CHAT, TASK, Outgoing, Ref, target_of
 from bot.pipeline.pacing import Pacer, counts_for_chat
 from bot.services import Services
 from bot.storage import outbox
@@ -281,9 +281,13 @@ class Sender:
                 continue
             async with self.services.reading() as session:
                 due = await outbox.next_due(session)
-            if due is None or due - now > DRAIN_HORIZON:
-                return  # a row put off that long (a shredding that waits for its keyring)
-                # is the running sender's to retry, not something to wait for here
+                # Only the bot's own queue put off that long (a shredding that waits for its
+                # keyring) is left: the running sender retries it; nothing to wait for here.
+                far = due is not None and due - now > DRAIN_HORIZON
+                if far and await outbox.next_due(session, besides=SERVICE_CHAT) is None:
+                    return
+            if due is None:
+                return
             wait = max(
                 (due - now).total_seconds(),
                 self.pacer.flooded_until() - now.timestamp(),
@@ -451,18 +455,44 @@ class Sender:
             if result.kind == "drop"
             or (result.kind == "sent" and not (row.payload or {}).get(KEEP))
         ]
+        # Asked before the transaction: the keyring is another database, maybe a slow one.
+        keys_remain = {
+            row.id
+            for row, result in batch
+            if _must_finish(row)
+            and result.kind in ("failed", "retry")
+            and await self._key_remains(row)
+        }
         async with self.services.transaction() as session:
             await outbox.remove_all(session, done)  # the common case, in one statement
             for row, result in batch:
                 if row.id not in done:
-                    await self._record_one(session, row, result, now)
+                    await self._record_one(session, row, result, now, row.id in keys_remain)
         for row, result in batch:
             metrics.count_send(row.method, result.kind)
 
+    async def _key_remains(self, row: OutboxMessage) -> bool:
+        """Whether the data key a ``shred`` row is to destroy is still in the keyring (True
+        when the keyring cannot say): once it is gone, only the write-ahead log's truncation
+        is left, which is given up on like any task, so it cannot hold up later shreddings
+        queued behind it."""
+        key_id = (row.payload or {}).get("key_id")
+        if not isinstance(key_id, str) or not key_id:
+            return False
+        try:
+            return await self.services.vault.keyring.get(key_id) is not None
+        except Exception:
+            return True
+
     async def _record_one(
-        self, session: AsyncSession, row: OutboxMessage, result: Result, now: dtm.datetime
+        self,
+        session: AsyncSession,
+        row: OutboxMessage,
+        result: Result,
+        now: dtm.datetime,
+        key_remains: bool = False,
     ) -> None:
-        if _must_finish(row) and (
+        if key_remains and (
             result.kind == "failed"
             or (result.kind == "retry" and now - row.created_at > GIVE_UP_AFTER)
         ):

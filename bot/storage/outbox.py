@@ -54,13 +54,15 @@ async def first_pending(session: AsyncSession, chat_ids: Sequence[int]) -> dict[
     return {int(chat_id): int(row_id) for chat_id, row_id in rows}
 
 
-async def next_due(session: AsyncSession) -> dtm.datetime | None:
-    """When the first row that may go next (a chat's oldest pending row) may be sent."""
-    value: dtm.datetime | None = await session.scalar(
-        select(func.min(OutboxMessage.not_before)).where(
-            OutboxMessage.id.in_(_first_of_each_chat())
-        )
+async def next_due(session: AsyncSession, *, besides: int | None = None) -> dtm.datetime | None:
+    """When the first row that may go next (a chat's oldest pending row) may be sent; with
+    ``besides``, among the other chats' rows."""
+    query = select(func.min(OutboxMessage.not_before)).where(
+        OutboxMessage.id.in_(_first_of_each_chat())
     )
+    if besides is not None:
+        query = query.where(OutboxMessage.chat_id != besides)
+    value: dtm.datetime | None = await session.scalar(query)
     return value
 
 

@@ -345,3 +345,20 @@ async def test_a_confirmation_without_a_recent_delete_erases_nothing(bot: Bot) -
     await user.send("/delete")
     await user.tap(CONFIRM)
     assert sum((await rows_by_table(bot, 1001)).values()) == 0
+
+
+async def test_delete_then_cancel_leaves_an_open_review_open(bot: Bot) -> None:
+    import datetime as dtm
+
+    from tests.helpers import onboard, stored_entries
+
+    user = bot.user()
+    await onboard(user)
+    bot.clock.set(dtm.datetime(2026, 11, 22, 10, 0, tzinfo=dtm.UTC))  # Sunday 19:00 Seoul
+    await bot.tick()
+    await user.tap("▶️ Start")
+    await user.send("/delete")
+    await user.tap("Cancel")
+    await user.send("my headline answer")
+    [entry] = await stored_entries(bot, 1001)
+    assert entry.answer_id is not None  # the answer to the open question, not a note
