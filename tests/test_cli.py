@@ -388,32 +388,29 @@ def test_a_webhook_without_its_secret_is_refused_in_one_line(
     assert "WEBHOOK_SECRET" in err
 
 
-def test_the_webhook_secret_and_database_passwords_are_kept_out_of_logs() -> None:
-    from bot.config import Settings
-
-    settings = Settings(
+def _settings_with_secrets(**values: str) -> Settings:
+    """Settings whose database and keyring URLs hold passwords, plus ``values``."""
+    return Settings(
         _env_file=None,
         telegram_bot_token=TOKEN,  # type: ignore[arg-type]
         database_url="postgresql+asyncpg://review:S3cretPw@db/review",
         keyring_url="postgresql+asyncpg://keys:K3yPw@keys/keyring",
-        webhook_url="https://bot.example.org/telegram",
-        webhook_secret="MyWebhookSecret_123",  # type: ignore[arg-type]
+        **values,  # type: ignore[arg-type]
+    )
+
+
+def test_the_webhook_secret_and_database_passwords_are_kept_out_of_logs() -> None:
+    settings = _settings_with_secrets(
+        webhook_url="https://bot.example.org/telegram", webhook_secret="MyWebhookSecret_123"
     )
     secrets = settings.secret_values()
     assert {":S3cretPw@", ":K3yPw@", "MyWebhookSecret_123"} <= set(secrets)
 
 
 def test_settings_and_key_config_never_show_secrets_in_their_repr() -> None:
-    from bot.config import Settings
     from bot.crypto.vault import KeyConfig
 
-    settings = Settings(
-        _env_file=None,
-        telegram_bot_token=TOKEN,  # type: ignore[arg-type]
-        database_url="postgresql+asyncpg://review:S3cretPw@db/review",
-        keyring_url="postgresql+asyncpg://keys:K3yPw@keys/keyring",
-        encryption_key="c2VjcmV0LWtleS1ieXRlcy1mb3ItdGhlLXRlc3QtMDA=",  # type: ignore[arg-type]
-    )
+    settings = _settings_with_secrets(encryption_key="c2VjcmV0LWtleS1ieXRlcy1mb3ItdGhlLXRlc3QtMDA=")
     config = KeyConfig.from_settings(settings, settings.database_url)
     for shown in (repr(settings), repr(config)):
         for secret in ("S3cretPw", "K3yPw", "c2VjcmV0", TOKEN):

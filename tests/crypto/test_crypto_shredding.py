@@ -86,15 +86,21 @@ async def test_a_backup_from_before_delete_cannot_be_opened(bot: Bot, tmp_path: 
     assert "Bea's note stays readable" in theirs  # one user's deletion is theirs alone
 
 
-async def test_the_key_goes_only_after_the_deletion_commits(bot: Bot) -> None:
-    """The key is destroyed by a task the deleting transaction queued: until it commits
-    nothing is destroyed, so a failed deletion never leaves rows nobody can read."""
+async def _a_user_with_a_note(bot: Bot) -> tuple[Any, str]:
+    """User 1001, started, with one note; and their data key's id."""
     user = bot.user()
     await user.send("/start")
     await user.send("still mine")
     async with bot.services.reading() as session:
         key_id = await session.scalar(select(User.key_id).where(User.id == 1001))
     assert key_id is not None
+    return user, key_id
+
+
+async def test_the_key_goes_only_after_the_deletion_commits(bot: Bot) -> None:
+    """The key is destroyed by a task the deleting transaction queued: until it commits
+    nothing is destroyed, so a failed deletion never leaves rows nobody can read."""
+    user, key_id = await _a_user_with_a_note(bot)
     assert await bot.services.vault.keyring.get(key_id) is not None
     await user.send("/delete")
     await user.tap(CONFIRM)
@@ -115,12 +121,7 @@ async def test_the_key_is_destroyed_even_after_days_of_a_broken_keyring(bot: Bot
 
     from sqlalchemy import text
 
-    user = bot.user()
-    await user.send("/start")
-    await user.send("still mine")
-    async with bot.services.reading() as session:
-        key_id = await session.scalar(select(User.key_id).where(User.id == 1001))
-    assert key_id is not None
+    user, key_id = await _a_user_with_a_note(bot)
     keyring = bot.services.vault.keyring
     start = bot.clock.now()
     async with keyring.engine.begin() as connection:  # the keyring breaks: its table is gone
