@@ -298,7 +298,8 @@ class _Writer:
         """A list item: markers, the text verbatim, the week reference, then media."""
         pad = "  " * depth
         ref = self.ref(quote.week)
-        body = after(self.markers(quote), before(quote.text, ref)) if quote.text else ref
+        marks = self.markers(quote)  # also for a photo or a rating without words
+        body = after(marks, before(quote.text, ref)) if quote.text else marks + ref
         lines = [bullet(body, pad)]
         lines += [pad + "  " + m for m in self.media_lines(quote.week, quote.attachments)]
         return "\n".join(lines)

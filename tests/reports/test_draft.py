@@ -534,6 +534,19 @@ def test_starred_headline_stays_in_its_month_marked() -> None:
     assert f"- **{week_label(W(YEAR, 14), 'en')}:** ⭐ Wedding day" in text
 
 
+def test_answers_without_words_keep_their_marks() -> None:
+    """A starred energy rating or a private photo has no text; its ⭐, 🔒 and rating still
+    show, so a private copy's reader can tell what is private."""
+    photo = StoredMessage(MessageKind.PHOTO, None, SENT, file_unique_id="uniq-p")
+    people = AnswerView("people", Section.PEOPLE, "people?", 2, (photo,), private=True)
+    starred = AnswerView("energy", Section.HEALTH, "energy?", 4, (), rating=5, highlight=True)
+    week = WeekView(W(YEAR, 5), ReviewStatus.COMPLETED, (people, starred))
+    text = draft(Journal("en", "UTC", (week,)), include_private=True)
+    label = week_label(W(YEAR, 5), "en")
+    assert f"- ⭐ ⚡ 5/5 ({label})" in text.split("## Highlights")[1]
+    assert f"- 🔒 ({label})" in text
+
+
 # --- photos, voice notes, energy chart ---------------------------------------------------
 
 
