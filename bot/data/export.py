@@ -322,9 +322,27 @@ class _Archive:
             for answer in (a for a in self.journal.year_end if a.year == year):
                 label = self.tr.plain(f"yearend.label.{answer.key}")
                 lock = " 🔒" if answer.private else ""
-                value = answer.text if answer.text is not None else ", ".join(answer.picked)
+                value = answer.text if answer.text is not None else self.moments(answer.picked)
                 blocks += [f"### {label}{lock}", value]
         return blocks
+
+    def moments(self, refs: Sequence[str]) -> str:
+        """Picked moments (stored as ``2026-W14/win``) as a list of questions, each with the
+        heading of its week, under which the archive shows the answer."""
+        prompts = {
+            f"{view.week.key}/{answer.question_key}": (view.week, answer.prompt)
+            for view in self.journal.weeks
+            for answer in view.answers
+        }
+        items = []
+        for ref in refs:
+            found = prompts.get(ref)
+            if found is None:  # its week was deleted or never stored: say what was picked
+                items.append(f"- {ref}")
+                continue
+            week, prompt = found
+            items.append(f"- {prompt} ({week.key} · {week_dates(week, self.lang)})")
+        return "\n".join(items)
 
     def compile(self) -> str:
         blocks = [f"# {self.tr.plain('data.archive.title')}"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dtm
 import json
 from typing import Any
@@ -22,6 +23,7 @@ from bot.domain.journal import (
     ReviewStatus,
     StoredMessage,
     WeekView,
+    YearEndView,
 )
 from bot.domain.questions import Section
 from bot.domain.weeks import IsoWeek
@@ -518,6 +520,19 @@ def test_archive_in_korean() -> None:
     assert "## 2026-W47 · 11월 16일~22일" in flat(archive)
     assert "조용한 한 주" in archive
     assert "*에너지 3/5*" in archive
+
+
+def test_archive_names_the_picked_moments_by_question_and_week() -> None:
+    """/yearend's moments are stored as ``2026-W47/headline``; the archive shows the question
+    and the heading of the week under which the answer stands."""
+    journal = dataclasses.replace(
+        _journal("조용한 한 주", "ko"),
+        year_end=(YearEndView(2026, "moments", picked=("2026-W47/headline", "2026-W02/win")),),
+    )
+    archive = flat(archive_markdown(journal))
+    assert "- Sum up this week in one line. (2026-W47 · 11월 16일~22일)" in archive
+    assert "- 2026-W02/win" in archive  # its week is gone: what was picked, as stored
+    assert "2026-W47/headline" not in archive
 
 
 def test_archive_of_nothing_says_so() -> None:
