@@ -109,9 +109,10 @@ def week_meant(args: list[str], today: IsoWeek, reviewing: IsoWeek) -> IsoWeek |
     text = " ".join(args).strip().lower()
     if not text:
         return reviewing
-    if text in _LAST_WORDS or text in {f"{w} week" for w in ("last", "previous")}:
+    joined = text.replace(" ", "")  # "지난 주" as well as "지난주"
+    if joined in _LAST_WORDS or text in {f"{w} week" for w in ("last", "previous")}:
         return today.previous()
-    if text in _THIS_WORDS or text == "this week":
+    if joined in _THIS_WORDS or text == "this week":
         return today
     number = _WEEK_NUMBER.match(text)
     if number is not None:

@@ -14,7 +14,7 @@ def _parse(args: list[str], current_year: int) -> tuple[int, bool] | None:
     """``[]``, ``["2026"]``, ``["all"]``, ``["2026", "all"]`` → (year, include_private)."""
     year, include_private = current_year, False
     for arg in args:
-        word = arg.lower()
+        word = arg.lower().removesuffix("년")  # "2026년"
         if word in ("all", "전체"):
             include_private = True
         elif len(word) == 4 and (number := kb.small_int(word)) is not None:
@@ -48,7 +48,7 @@ async def draft_command(turn: Turn) -> None:
 @private_turn()
 async def on_draft_button(turn: Turn) -> None:
     """``draft:zip:<year>:<0|1>[:<format>]``: the ZIP laid out for a site; remembers it."""
-    from bot.reports.site import FORMATS, NAMES, parse_format  # loaded with the first ZIP
+    from bot.reports.site import FORMATS, parse_format, site_name  # loaded with the first ZIP
 
     query = turn.update.callback_query
     assert query is not None
@@ -68,5 +68,5 @@ async def on_draft_button(turn: Turn) -> None:
     include_private = parts[3] == "1"
     sender = turn.update.effective_user
     author = (sender.username or sender.first_name) if sender else None
-    turn.reply(turn.tr("draft.zip_preparing", format=NAMES[parse_format(site)]))
+    turn.reply(turn.tr("draft.zip_preparing", format=site_name(parse_format(site), turn.tr.plain)))
     turn.out.task("draft_zip", year=year, include_private=include_private, site=site, author=author)

@@ -81,6 +81,12 @@ async def open_review(turn: Turn, week: IsoWeek) -> None:
     await _start(turn, review)
 
 
+def _of_another_year(turn: Turn, week: IsoWeek) -> bool:
+    """Whether ``week`` lies in another year than the user's today (its title says the year:
+    ``/review 48`` in November can mean last year's week 48)."""
+    return week.year != turn.now.astimezone(turn.zone).year
+
+
 async def _start(turn: Turn, review: Review) -> None:
     if review.status != ReviewStatus.IN_PROGRESS:
         review.status = ReviewStatus.IN_PROGRESS.value
@@ -93,7 +99,11 @@ async def _start(turn: Turn, review: Review) -> None:
         week = IsoWeek.parse(review.week)
         # A week that is over can still be declared skipped, so it is not counted as a gap.
         over = week < open_week(turn.user, turn.now)
-        turn.reply(*messages.starting(turn.tr, week, review.id, len(review.question_keys), over))
+        count = len(review.question_keys)
+        another_year = _of_another_year(turn, week)
+        turn.reply(
+            *messages.starting(turn.tr, week, review.id, count, over, with_year=another_year)
+        )
     await flow.send_question(turn.session, turn.out, turn.user, review)
 
 
@@ -237,7 +247,9 @@ async def _send_summary(turn: Turn, review: Review, *, again: bool = False) -> N
     lines = await flow.summary_lines(turn.session, turn.user, review)
     week = IsoWeek.parse(review.week)
     intro = turn.tr("review.already_done", week=week.week) if again else None
-    text, keyboard = messages.summary(turn.tr, week, lines, intro=intro)
+    text, keyboard = messages.summary(
+        turn.tr, week, lines, intro=intro, with_year=_of_another_year(turn, week)
+    )
     if again:
         reopen = InlineKeyboardButton(
             turn.tr("review.button.reopen"), callback_data=f"rv:reopen:{review.id}"
@@ -260,7 +272,8 @@ async def _toggle(turn: Turn, answer_id: int, action: str) -> None:
     review = await reviews.review_by_id(turn.session, turn.user.id, answer.review_id)
     assert review is not None
     lines = await flow.summary_lines(turn.session, turn.user, review)
-    text, keyboard = messages.summary(turn.tr, IsoWeek.parse(review.week), lines)
+    week = IsoWeek.parse(review.week)
+    text, keyboard = messages.summary(turn.tr, week, lines, with_year=_of_another_year(turn, week))
     turn.edit_or_reply(text, keyboard)
 
 

@@ -56,7 +56,7 @@ def _year_asked(turn: Turn) -> int | None:
     today = turn.now.astimezone(turn.zone).date()
     if not args:
         return today.year if today.month >= 11 else today.year - 1
-    year = kb.small_int(args[0]) if len(args) == 1 else None
+    year = kb.small_int(args[0].removesuffix("년")) if len(args) == 1 else None  # "2026년"
     if year is None or not FIRST_YEAR <= year <= today.year:
         return None
     return year

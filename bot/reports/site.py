@@ -26,6 +26,7 @@ Everything here is pure: the layout maps names to paths and front matter to valu
 from __future__ import annotations
 
 import datetime as dtm
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -38,6 +39,12 @@ NAMES: dict[SiteFormat, str] = {
     "jekyll": "Jekyll",
     "mkdocs": "MkDocs",
 }
+
+
+def site_name(site: SiteFormat, plain: Callable[[str], str]) -> str:
+    """What a button calls ``site``: the product names as they are, Markdown in the user's
+    language (``plain``: the translator's unescaped lookup)."""
+    return plain("site.markdown") if site == "markdown" else NAMES[site]
 
 
 def parse_format(value: str | None) -> SiteFormat:

@@ -19,9 +19,10 @@ def _b(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=data)
 
 
-def week_title(tr: Translator, week: IsoWeek) -> str:
-    """ "Week 47 · Nov 16 – 22"."""
-    return tr("review.week_title", week=week.week, dates=week_dates(week, tr.lang))
+def week_title(tr: Translator, week: IsoWeek, *, with_year: bool = False) -> str:
+    """ "Week 47 · Nov 16 – 22" (``with_year``: "Week 48 · Nov 24 – 30, 2025")."""
+    dates = week_dates(week, tr.lang, with_year=with_year)
+    return tr("review.week_title", week=week.week, dates=dates)
 
 
 def question_text(tr: Translator, question: Question) -> str:
@@ -69,10 +70,18 @@ def prompt(
 
 
 def starting(
-    tr: Translator, week: IsoWeek, review_id: int, count: int, over: bool
+    tr: Translator,
+    week: IsoWeek,
+    review_id: int,
+    count: int,
+    over: bool,
+    *,
+    with_year: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The line before a review's first question; a week that is ``over`` may be skipped."""
-    text = tr.n("review.starting", count, title=Safe(week_title(tr, week)))
+    """The line before a review's first question; a week that is ``over`` may be skipped, one
+    of another year says its year."""
+    title = week_title(tr, week, with_year=with_year)
+    text = tr.n("review.starting", count, title=Safe(title))
     if not over:
         return text, None
     text += "\n" + tr("review.past_week_hint")
@@ -162,12 +171,18 @@ the summary would not fit one Telegram message (40 questions with long wording c
 
 
 def summary(
-    tr: Translator, week: IsoWeek, lines: list[SummaryLine], *, intro: str | None = None
+    tr: Translator,
+    week: IsoWeek,
+    lines: list[SummaryLine],
+    *,
+    intro: str | None = None,
+    with_year: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """What was saved, with ⭐ highlight and 🔒 private toggles per answer; ``intro`` (HTML)
-    goes above it."""
+    goes above it; a week of another year says its year."""
+    title = week_title(tr, week, with_year=with_year)
     for limit in SUMMARY_CHARS:
-        text, keyboard = _summary(tr, week, lines, intro, limit)
+        text, keyboard = _summary(tr, title, lines, intro, limit)
         if utf16_len(text_content(text)) <= TELEGRAM_LIMIT:
             break
     return text, keyboard
@@ -175,7 +190,7 @@ def summary(
 
 def _summary(
     tr: Translator,
-    week: IsoWeek,
+    title: str,
     lines: list[SummaryLine],
     intro: str | None,
     limit: int | None,
@@ -213,7 +228,7 @@ def _summary(
                 ),
             ]
         )
-    text = tr("review.summary.title", title=Safe(week_title(tr, week))) + "\n\n" + "\n".join(body)
+    text = tr("review.summary.title", title=Safe(title)) + "\n\n" + "\n".join(body)
     if intro:
         text = intro + "\n\n" + text
     if not buttons:  # everything was skipped: nothing to mark

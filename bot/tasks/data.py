@@ -39,7 +39,7 @@ MAX_IMPORT_MB = 20  # what Telegram lets a bot download; an export with photos n
 MAX_IMPORT_BYTES = MAX_IMPORT_MB * 1024 * 1024
 MAX_PROBLEM_CHARS = 300
 PENDING_IMPORT = "import_pending"  # bot.handlers.data.PENDING_IMPORT
-FORMAT_NAMES = {"dayone": "Day One", "jrnl": "jrnl", "daylio": "Daylio", "markdown": "Markdown"}
+FORMAT_NAMES = {"dayone": "Day One", "jrnl": "jrnl", "daylio": "Daylio"}
 
 
 async def run_export(ctx: TaskContext, params: dict[str, Any]) -> None:
@@ -136,6 +136,25 @@ def problem_text(tr: Translator, problem: ImportProblem) -> str:
     return tr(f"data.import.{problem.kind}")
 
 
+def journal_done_text(tr: Translator, added: int, weeks: int, photos: int, present: int) -> str:
+    """What an import of a journal brought: only the counts that are not zero."""
+    if not added:
+        text = tr("data.journal.nothing_new")
+    else:
+        notes = tr.n("data.journal.n_notes", added)
+        spread = tr.n("data.journal.n_weeks", weeks)
+        if photos:
+            photo_count = tr.n("data.journal.n_photos", photos)
+            text = tr("data.journal.done_photos", notes=notes, weeks=spread, photos=photo_count)
+        else:
+            text = tr("data.journal.done", notes=notes, weeks=spread)
+    if present:
+        text += " " + tr.n("data.journal.n_present", present)
+    if added:
+        text += " " + tr("data.journal.where")
+    return text
+
+
 def _counts(tr: Translator, counts: dict[str, int]) -> str:
     parts = [tr.n(f"data.count.{kind}", counts[kind]) for kind in COUNTED if counts.get(kind)]
     return ", ".join(parts) or tr("data.import.nothing")
@@ -183,13 +202,17 @@ async def preview_journal(ctx: TaskContext, params: dict[str, Any], raw: bytes) 
     if span is None:
         await ctx.send_message(tr("data.journal.empty", problems=_problems(tr, parsed)))
         return
+    found = [tr.n("data.journal.n_entries", len(parsed.entries))]
+    if parsed.photos:
+        found.append(tr.n("data.journal.n_photos", parsed.photos))
     text = tr(
         "data.journal.preview",
-        format=FORMAT_NAMES.get(parsed.format, parsed.format),
-        entries=tr.n("data.journal.n_entries", len(parsed.entries)),
+        format=tr.plain("site.markdown")
+        if parsed.format == "markdown"
+        else FORMAT_NAMES.get(parsed.format, parsed.format),
+        entries=Safe(", ".join(found)),
         # "Mar – Jun 2025" / "2025년 3월~6월"; one month once
         span=format_interval(span[0].date(), span[1].date(), "yMMM", locale=lang),
-        photos=tr.n("data.journal.n_photos", parsed.photos),
     ) + _problems(tr, parsed)
     async with ctx.services.transaction() as session:
         user = await users.get_user(session, ctx.user_id or 0)
@@ -273,11 +296,5 @@ async def run_import_journal(ctx: TaskContext, params: dict[str, Any]) -> None:
     )
     log.info("journal_imported", extra={"user": user.id, "added": stored.added})
     await ctx.send_message(
-        tr(
-            "data.journal.done",
-            notes=tr.n("data.journal.n_notes", stored.added),
-            weeks=tr.n("data.journal.n_weeks", len(stored.weeks)),
-            photos=tr.n("data.journal.n_photos", stored.photos),
-            present=tr.n("data.journal.n_present", stored.present),
-        )
+        journal_done_text(tr, stored.added, len(stored.weeks), stored.photos, stored.present)
     )

@@ -23,7 +23,7 @@ from bot.pipeline.tasks import TaskContext
 from bot.reports import collect
 from bot.reports.charts import energy_chart_png
 from bot.reports.draft import DraftNumbers, compile_draft, draft_numbers
-from bot.reports.site import FORMATS, NAMES, Layout, SiteFormat, parse_format
+from bot.reports.site import FORMATS, Layout, SiteFormat, parse_format, site_name
 from bot.reports.stats import week_number, weeks_of_year
 from bot.scheduling import open_week
 from bot.storage import users
@@ -112,16 +112,17 @@ def zip_keyboard(user: User, draft: Draft) -> InlineKeyboardMarkup:
     """One button per site format (the user's last choice marked ✓): a tap sends the ZIP."""
     flag = 1 if draft.include_private else 0
     chosen = parse_format(user.draft_format)
+    plain = translator(user.language).plain
     buttons = [
         InlineKeyboardButton(
-            f"📦 {NAMES[site]}" + (" ✓" if site == chosen else ""),
+            f"📦 {site_name(site, plain)}" + (" ✓" if site == chosen else ""),
             callback_data=f"draft:zip:{draft.year}:{flag}:{site}",
         )
         for site in FORMATS
     ]
     rows = [buttons[:2], buttons[2:]]
     if draft.offer_year_end:
-        offer = translator(user.language).plain("yearend.button.offer")
+        offer = plain("yearend.button.offer")
         rows.append([InlineKeyboardButton(offer, callback_data=f"ye:start:{draft.year}:go")])
     return InlineKeyboardMarkup(rows)
 

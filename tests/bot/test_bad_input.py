@@ -55,7 +55,7 @@ async def test_unknown_command_in_korean(bot: Bot) -> None:
     await user.send("/recipes")
     assert (
         user.last_text()
-        == "/recipes 는 모르는 명령어예요. /help 에서 할 수 있는 일을 모두 볼 수 있어요."
+        == "모르는 명령어예요: /recipes. /help 에서 할 수 있는 일을 모두 볼 수 있어요."
     )
 
 

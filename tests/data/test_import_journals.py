@@ -153,16 +153,17 @@ async def test_a_journal_sent_to_the_bot_is_previewed_then_imported_once(bot: Bo
     await user.send_document((FIXTURES / "dayone.zip").read_bytes(), "dayone.zip")
     preview = user.last_text()
     # CLDR's interval: thin spaces around the dash
-    assert "Day One: 5 entries, Dec 2025\u2009–\u2009Mar 2026, 1 photo." in preview
+    assert "Day One: 5 entries, 1 photo, Dec 2025\u2009–\u2009Mar 2026." in preview
     assert "2 could not be read, for example entry 6 of Journal.json: empty entry" in preview
     assert await notes(bot) == []  # nothing stored before Import
     await user.tap("📥 Import")
-    assert "Imported 5 notes into 4 weeks (1 photo). 0 were already here." in user.last_text()
+    assert "Imported 5 notes into 4 weeks, 1 photo among them. They show up" in user.last_text()
+    assert "already here" not in user.last_text()  # no zero counts
     assert len(await notes(bot)) == 5
 
     await user.send_document((FIXTURES / "dayone.zip").read_bytes(), "dayone.zip")
     await user.tap("📥 Import")
-    assert "Imported 0 notes into 0 weeks (0 photos). 5 were already here." in user.last_text()
+    assert user.last_text() == "Nothing new in this file. 5 were already here."
 
     # The draft's ZIP carries the imported photo, which Telegram never had.
     bot.clock.set(dtm.datetime(2026, 12, 31, 12, 0, tzinfo=dtm.UTC))
@@ -251,10 +252,17 @@ async def test_the_preview_speaks_korean_and_cancel_stores_nothing(bot: Bot) -> 
     user = bot.user(1001, language_code="ko")
     await onboard(user, zone="서울", day="일요일", hour="19:00")
     await user.send_document((FIXTURES / "jrnl.json").read_bytes(), "jrnl.json")
-    assert "jrnl: 항목 4개, 2025년 12월~2026년 3월, 사진 0장." in user.last_text()
+    assert "jrnl: 항목 4개, 2025년 12월~2026년 3월.\n" in user.last_text()  # no "사진 0장"
     await user.tap("취소")
     assert "아무것도 가져오지 않았어요" in user.last_text()
     assert await notes(bot) == []
+    await user.send_document((FIXTURES / "jrnl.json").read_bytes(), "jrnl.json")
+    await user.tap("📥 가져오기")
+    weeks = len({note.week for note in await notes(bot)})
+    assert (
+        user.last_text()
+        == f"✅ 메모 4개를 {weeks}주에 걸쳐 가져왔어요. /recap 과 /draft 에 나와요."
+    )
 
 
 def _hostile(kind: str) -> bytes:
@@ -398,9 +406,9 @@ async def test_one_of_each_reads_as_one(bot: Bot) -> None:
     user = bot.user(1001)
     note = b"---\ndate: 2026-03-14\n---\nOne quiet day.\n"
     await user.send_document(note, "day.md")
-    assert "Markdown: 1 entry, Mar 2026, 0 photos." in user.last_text()
+    assert "Markdown: 1 entry, Mar 2026.\n" in user.last_text()
     await user.tap("📥 Import")
-    assert "Imported 1 note into 1 week (0 photos). 0 were already here." in user.last_text()
+    assert user.last_text() == "✅ Imported 1 note into 1 week. They show up in /recap and /draft."
     await user.send_document(note, "day.md")
     await user.tap("📥 Import")
     assert "1 was already here." in user.last_text()
