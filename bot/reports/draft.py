@@ -42,7 +42,7 @@ from bot.i18n import Translator, translator
 from bot.reports import collect, figures
 from bot.reports.collect import Attachment, Note, Quote
 from bot.reports.highlights import Highlights, curate
-from bot.reports.site import SiteFormat
+from bot.reports.site import SiteFormat, hugo_literal
 from bot.reports.site import front_matter as site_front_matter
 from bot.reports.stats import (
     average_energy,
@@ -719,7 +719,10 @@ class _Writer:
         )
         parts.append(self.conclusions(closing))
         parts.append(self.appendix(all_quotes))
-        return "\n\n".join(p for p in parts if p) + "\n"
+        markdown = "\n\n".join(p for p in parts if p) + "\n"
+        if self.site == "hugo":  # the front matter holds no user text
+            return hugo_literal(markdown)
+        return markdown
 
 
 def compile_draft(

@@ -7,7 +7,10 @@ can be unzipped into a blog and built as it is:
 * **hugo**: a page bundle, ``review-2026/index.md`` with ``review-2026/images/`` inside it;
   drop the folder into ``content/posts/``. Hugo resolves the relative image links against
   the page. ``draft: true`` keeps it out of a plain ``hugo`` build until the author flips it
-  (``hugo -D`` shows it meanwhile); the bot says so when it sends the ZIP.
+  (``hugo -D`` shows it meanwhile); the bot says so when it sends the ZIP. User text such as
+  ``{{< youtube x >}}`` is written as Hugo's literal form ``{{</* youtube x */>}}``
+  (:func:`hugo_literal`): Hugo shows it as typed instead of running a shortcode, or failing
+  the whole build for one it does not know.
 * **jekyll**: a post, ``_posts/2026-12-31-review-2026.md`` (Jekyll's ``YYYY-MM-DD-title``
   name), with images under ``assets/review-2026/`` linked by their site path
   (``/assets/review-2026/w14-1.jpg``). ``render_with_liquid: false`` keeps user text such
@@ -26,6 +29,7 @@ Everything here is pure: the layout maps names to paths and front matter to valu
 from __future__ import annotations
 
 import datetime as dtm
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -45,6 +49,29 @@ def site_name(site: SiteFormat, plain: Callable[[str], str]) -> str:
     """What a button calls ``site``: the product names as they are, Markdown in the user's
     language (``plain``: the translator's unescaped lookup)."""
     return plain("site.markdown") if site == "markdown" else NAMES[site]
+
+
+# A shortcode call on one line, or an opening delimiter that nothing closes on its line.
+_SHORTCODE = re.compile(r"\{\{(<)(.*?)(>)\}\}|\{\{(%)(.*?)(%)\}\}|\{\{(?=[<%])")
+
+
+def hugo_literal(markdown: str) -> str:
+    """``markdown`` with each shortcode call turned into Hugo's literal form, which Hugo
+    shows as it was typed (also inside code); an opening ``{{<`` that nothing closes gets its
+    first brace as ``&#123;``, which Markdown shows as ``{``."""
+
+    def literal(found: re.Match[str]) -> str:
+        if found[1] is not None:
+            opening, inner, closing = found[1], found[2], found[3]
+        elif found[4] is not None:
+            opening, inner, closing = found[4], found[5], found[6]
+        else:
+            return "&#123;{"
+        if inner.startswith("/*") and inner.endswith("*/"):  # literal already
+            return found[0]
+        return f"{{{{{opening}/*{inner}*/{closing}}}}}"
+
+    return _SHORTCODE.sub(literal, markdown)
 
 
 def parse_format(value: str | None) -> SiteFormat:

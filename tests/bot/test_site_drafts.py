@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from tests.helpers import onboard, tap_data
 TODAY = dtm.datetime(2026, 11, 20, 3, 0, tzinfo=dtm.UTC)
 LIQUID = "Remember {{ site.title }} and {% raw %} stay as I typed them"
 CAPTION = "Summit booth with the team"
+SHORTCODES = "Tried {{< youtube abc >}}, {{% notice %}} and a lone {{< on my blog"
 
 
 async def _user_with_a_year(bot: Bot) -> FakeUser:
@@ -33,6 +35,7 @@ async def _user_with_a_year(bot: Bot) -> FakeUser:
     await onboard(user)
     await user.send_photo(caption=CAPTION)
     await user.send(LIQUID)
+    await user.send(SHORTCODES)
     bot.clock.set(TODAY)
     await user.send("/draft 2026")
     return user
@@ -141,6 +144,8 @@ async def test_real_hugo_publishes_the_bundle_with_its_images(bot: Bot, tmp_path
     await asyncio.to_thread(_build, site, "hugo", "--quiet", "-D")
     html = page.read_text()
     assert CAPTION in html
+    assert SHORTCODES in unescape(html)  # shown as typed: no shortcode run, no failed build
+    assert "<iframe" not in html
     sources = re.findall(r'<img src="([^"]+)"', html)
     assert len(sources) == 2  # the photo and the energy chart
     for source in sources:
