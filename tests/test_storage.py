@@ -6,6 +6,7 @@ PostgreSQL when ``TEST_DATABASE_URL`` is set); SQLite-only checks skip on Postgr
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dtm
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -563,3 +564,15 @@ async def test_foreign_keys_are_enforced(migrated: AsyncEngine) -> None:
     with pytest.raises(IntegrityError):
         async with session_factory(migrated).begin() as session:
             session.add(Delivery(user_id=999, kind="recap", period="2026-11", created_at=NOW))
+
+
+async def test_replicas_starting_together_all_migrate_a_new_database(database_url: str) -> None:
+    """Replicas started at once (compose's first `up`, every upgrade) each run the upgrade;
+    one migrates and the others wait for it, none fails."""
+    engines = [create_engine(database_url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(upgrade(engine) for engine in engines))
+        assert await current_revision(engines[0]) == HEAD
+    finally:
+        for engine in engines:
+            await engine.dispose()

@@ -13,12 +13,15 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage.engine import WRITER
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 HEAD = "0006"
 """The newest revision in ``bot/migrations/versions`` (a test keeps the two in step)."""
+LOCK_KEY = 0x5EC0_1D_0006  # the migrations' PostgreSQL advisory lock ("review-bot migrations")
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -53,10 +56,18 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` using a connection of ``engine``."""
+    """Bring the database to ``revision`` using a connection of ``engine``.
+
+    Replicas started together (compose's first ``up``, every upgrade) each call this: the
+    migration runs under a lock (PostgreSQL: a transaction-level advisory lock; SQLite: the
+    write lock, taken as the transaction begins), so one migrates and the others wait, then
+    find the database already there.
+    """
     if revision in ("head", HEAD) and await current_revision(engine) == HEAD:
         return
-    async with engine.begin() as connection:
+    async with engine.execution_options(**{WRITER: True}).begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
         await connection.run_sync(_upgrade, revision)
     if engine.dialect.name == "sqlite":
         # Plain words the upgrade sealed may still sit in the write-ahead log's older frames.
