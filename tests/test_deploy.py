@@ -191,6 +191,31 @@ def test_compose_bot_environment_names_are_settings(compose: dict[str, object]) 
                 assert default == str(shown), (name, default, expected)
 
 
+@pytest.mark.parametrize("path", ["compose.yaml", "deploy/replicas/compose.yaml"])
+def test_every_compose_bot_reads_env_and_may_shut_down_in_time(path: str) -> None:
+    """Settings only in .env (ALLOWED_USER_IDS above all) reach every bot, single or
+    replica, and Docker gives the bot's own shutdown (up to about 30 s) the time it needs."""
+    loaded = yaml.safe_load((ROOT / path).read_text("utf-8"))
+    bots = {name: s for name, s in loaded["services"].items() if name.startswith("bot")}
+    assert bots
+    for name, bot in bots.items():
+        assert [entry["path"] for entry in bot["env_file"]] == [".env"], name
+        assert "ALLOWED_USER_IDS" in bot["environment"], name
+        assert set(bot["environment"]) <= SETTING_NAMES, name
+        grace = str(bot["stop_grace_period"])
+        assert grace.endswith("s") and int(grace[:-1]) >= 30, (name, grace)
+
+
+def test_nginx_looks_the_replicas_up_again() -> None:
+    """Recreated replicas get new addresses; nginx must not keep the old ones."""
+    conf = (ROOT / "deploy" / "replicas" / "nginx.conf").read_text("utf-8")
+    assert "resolver 127.0.0.11" in conf
+    servers = re.findall(r"^\s*server (bot\d):8080 (.*);$", conf, re.MULTILINE)
+    assert [name for name, _ in servers] == ["bot1", "bot2", "bot3"]
+    assert all("resolve" in options.split() for _, options in servers)
+    assert re.search(r"^\s*zone review_bot ", conf, re.MULTILINE)
+
+
 def test_compose_bot_uses_the_db_service_and_its_volume(compose: dict[str, object]) -> None:
     bot, db = services(compose)["bot"], services(compose)["db"]
     environment = bot["environment"]
