@@ -576,3 +576,12 @@ async def test_replicas_starting_together_all_migrate_a_new_database(database_ur
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_postgresql_ends_a_transaction_left_idle(migrated: AsyncEngine) -> None:
+    """A replica frozen mid-transaction must not hold its locks for hours: the server ends
+    the session after a minute idle in it."""
+    if migrated.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    async with migrated.connect() as conn:
+        assert await conn.scalar(text("SHOW idle_in_transaction_session_timeout")) == "1min"

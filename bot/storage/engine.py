@@ -23,6 +23,7 @@ class DatabaseError(Exception):
     """The database cannot be used (bad URL, unreachable path); the message says why."""
 
 
+IDLE_IN_TRANSACTION_MS = 60_000  # PostgreSQL: a session idle that long in a transaction ends
 WRITER = "review_bot_writer"
 """Execution option for the bot's write sessions: on SQLite they begin with the write lock."""
 
@@ -92,6 +93,12 @@ def create_engine(url: str) -> AsyncEngine:
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() != "sqlite":
         kwargs["pool_pre_ping"] = True
+    if parsed.get_driver_name() == "asyncpg":
+        # A replica frozen or cut off in a transaction would keep its chats' locks and rows
+        # until TCP gave up (hours), stalling the other replicas; the server ends it instead.
+        # The bot's transactions never wait on anything but the database.
+        settings = {"idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_MS)}
+        kwargs["connect_args"] = {"server_settings": settings}
     elif parsed.get_driver_name() == "aiosqlite":
         kwargs["module"] = one_trip_dbapi()  # one trip to SQLite's thread per statement
     engine = create_async_engine(url, **kwargs)
