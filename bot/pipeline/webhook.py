@@ -42,8 +42,10 @@ class UpdateHandler(RequestHandler):
                 return
         try:
             data = json.loads(self.request.body)
-            update = Update.de_json(data, self.bot_app.bot)
+            update = Update.de_json(data, self.bot_app.bot) if isinstance(data, dict) else None
         except (ValueError, TypeError, KeyError):
+            update = None
+        if update is None:
             self.set_status(400)
             return
         try:
@@ -56,6 +58,16 @@ class UpdateHandler(RequestHandler):
 
     def log_exception(self, *args: object) -> None:
         """Errors are logged by the handler itself, in one line."""
+
+
+def _log_refused(handler: RequestHandler) -> None:
+    """One WARNING line for each request the webhook did not take: a stale secret or a
+    ``WEBHOOK_PATH`` that differs from ``WEBHOOK_URL``'s path would otherwise leave Telegram
+    retrying in silence. Status and path only: never a header (the secret) or the body."""
+    status = handler.get_status()
+    if status >= 400 and status != 503:  # 503 (not stored) is logged where it happens
+        path = handler.request.path[:100]
+        log.warning("webhook_refused", extra={"status": status, "path": path})
 
 
 class HealthHandler(RequestHandler):
@@ -77,7 +89,7 @@ async def listen(app: BotApp, pipeline: Pipeline, settings: Settings, stop: asyn
             ),
             ("/healthz", HealthHandler),
         ],
-        log_function=lambda handler: None,
+        log_function=_log_refused,
     )
     server = HTTPServer(web, max_body_size=MAX_BODY, xheaders=True)
     server.listen(settings.webhook_port, address=settings.webhook_listen)

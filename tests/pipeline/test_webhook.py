@@ -72,6 +72,32 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_stored(
     assert await stored_updates(bot) == 0
 
 
+async def test_each_refused_request_is_one_warning_without_the_secret(
+    served: tuple[Bot, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stale secret, a path that differs from WEBHOOK_URL's or a body that is no update:
+    Telegram keeps retrying, so the operator must see why, once per request."""
+    _, url = served
+    headers = {webhook.SECRET_HEADER: SECRET}
+    with caplog.at_level("WARNING", logger="bot.pipeline.webhook"):
+        async with httpx.AsyncClient() as client:
+            stale = await client.post(
+                url, json=update(1, "x"), headers={webhook.SECRET_HEADER: "old"}
+            )
+            elsewhere = await client.post(url + "-v2", json=update(2, "x"), headers=headers)
+            null = await client.post(url, content=b"null", headers=headers)
+    assert (stale.status_code, elsewhere.status_code, null.status_code) == (403, 404, 400)
+    refused = [r for r in caplog.records if r.getMessage() == "webhook_refused"]
+    assert [(r.status, r.path) for r in refused] == [  # type: ignore[attr-defined]
+        (403, "/telegram"),
+        (404, "/telegram-v2"),
+        (400, "/telegram"),
+    ]
+    assert all(r.levelname == "WARNING" for r in refused)
+    logged = " ".join(str(vars(r)) for r in caplog.records)  # messages and their extras
+    assert SECRET not in logged
+
+
 async def test_the_200_means_the_update_is_stored(served: tuple[Bot, str]) -> None:
     bot, url = served
     async with httpx.AsyncClient() as client:
