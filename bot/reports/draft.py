@@ -64,7 +64,7 @@ THEMED: tuple[tuple[Section, str], ...] = (
     (Section.READING, "reading"),
     (Section.ODDS, "odds"),
 )
-QUOTE_KEY = "quote"  # answers to the "quote" question are rendered as blockquotes
+QUOTE_KEY = figures.QUOTE_KEY  # answers to the "quote" question are rendered as blockquotes
 SPELLED_UP_TO = 10
 STRETCH_MONTHS = 4  # a season at most under one heading
 
@@ -376,7 +376,11 @@ class _Writer:
     def by_the_numbers(self, found: Sequence[figures.Figure]) -> str | None:
         if not found:
             return None
-        items = ["- " + indent_continuation(f"{f.text} {self.ref(f.week)}", 2) for f in found]
+        items = [
+            "- "
+            + indent_continuation(f"{'🔒 ' if f.private else ''}{f.text} {self.ref(f.week)}", 2)
+            for f in found
+        ]
         return self.section("numbers", ["\n".join(items)])
 
     def span(self, first: IsoWeek, last: IsoWeek) -> str:

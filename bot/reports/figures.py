@@ -14,9 +14,10 @@ A sentence qualifies when it has
   합격, 완주, 완료, 달성, 출시, 수상, 통과 … ("passed the practical").
 
 Only sections that hold what happened count (wins, headlines, growth, health, reading, odds,
-goal check-ins, notes); lessons, people and plans for next week do not. At most :data:`LIMIT`
-sentences are kept: those with a figure before those with only a word, then the user's ⭐,
-then the earlier week; they are listed in week order.
+goal check-ins, notes); lessons, people and plans for next week do not, nor a quote the user
+kept (someone else's words). "불합격", "미완료" and the like are not achievements. At most
+:data:`LIMIT` sentences are kept: those with a figure before those with only a word, then the
+user's ⭐, then the earlier week; they are listed in week order.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.reports.collect import Note, Quote
 
 LIMIT = 12
 MIN_LENGTH = 8  # characters: "3 talks" is a figure, "5" alone is not a sentence
+QUOTE_KEY = "quote"  # the question whose answer is a quote the user kept
 SECTIONS = frozenset(
     {
         Section.HIGHLIGHTS,
@@ -60,7 +62,7 @@ _FIGURE = re.compile(r"\d")
 _ACHIEVED = re.compile(
     r"\b(?:passed|finished|completed|launched|shipped|published|released|won|graduated|"
     r"certified|promoted|hired|accepted|reached|hit|ran|delivered|finally)\b"
-    r"|합격|완주|완료|달성|출시|수상|통과|졸업|승진|마쳤|끝냈|해냈|성공",
+    r"|(?<![불미])(?:합격|완주|완료|달성|출시|수상|통과|졸업|승진|성공)|마쳤|끝냈|해냈",
     re.IGNORECASE,
 )
 
@@ -73,6 +75,7 @@ class Figure:
     text: str
     starred: bool
     has_figure: bool
+    private: bool = False
 
 
 def sentences(text: str) -> list[str]:
@@ -91,22 +94,25 @@ def collect(
     """The year's "by the numbers" sentences; see the module docstring. Quotes in
     ``leave_out`` (the highlights) are not repeated."""
     skip = {(q.week, q.question_key, q.position) for q in leave_out}
-    sources: list[tuple[IsoWeek, str, bool]] = [
-        (q.week, q.text, q.highlight)
+    sources: list[tuple[IsoWeek, str, bool, bool]] = [
+        (q.week, q.text, q.highlight, q.private)
         for q in quotes
-        if q.section in SECTIONS and q.text and (q.week, q.question_key, q.position) not in skip
+        if q.section in SECTIONS
+        and q.question_key != QUOTE_KEY
+        and q.text
+        and (q.week, q.question_key, q.position) not in skip
     ]
-    sources += [(n.week, n.text, False) for n in notes if n.text]
+    sources += [(n.week, n.text, False, False) for n in notes if n.text]
     found: list[Figure] = []
     seen: set[str] = set()
-    for week, text, starred in sources:
+    for week, text, starred, private in sources:
         for sentence in sentences(text):
             if len(sentence) < MIN_LENGTH or sentence in seen:
                 continue
             figure = has_figure(sentence)
             if figure or _ACHIEVED.search(sentence):
                 seen.add(sentence)
-                found.append(Figure(week, sentence, starred, figure))
+                found.append(Figure(week, sentence, starred, figure, private))
     ranked = sorted(
         range(len(found)),
         key=lambda i: (not found[i].has_figure, not found[i].starred, found[i].week, i),

@@ -742,6 +742,15 @@ def test_by_the_numbers_quotes_sentences_with_figures() -> None:
         assert sentence in text.split(APPENDIX)[1]  # and each is the user's own sentence
 
 
+def test_a_private_figure_keeps_its_lock_in_the_private_copy() -> None:
+    health = answer("health", Section.HEALTH, "Lost 6kg after the diagnosis", 3, private=True)
+    week = WeekView(W(YEAR, 9), ReviewStatus.COMPLETED, (health,))
+    text = draft(Journal("en", "UTC", (week,)), include_private=True)
+    numbers = section_text(text, "By the numbers")
+    assert f"- 🔒 Lost 6kg after the diagnosis ({week_label(W(YEAR, 9), 'en')})" in numbers
+    assert "Lost 6kg" not in draft(Journal("en", "UTC", (week,)))  # the public copy
+
+
 def test_story_threads_have_a_title_a_span_and_their_entries() -> None:
     from tests.reports.story_year import STORY_EN
 

@@ -55,6 +55,24 @@ def test_the_seed_posts_achievements_are_collected() -> None:
     ]
 
 
+def test_kept_quotes_and_korean_failures_are_not_achievements() -> None:
+    """Someone else's words (the quote question) and "불합격", "미완료" are not the user's
+    counted wins; "합격" and "완료" are."""
+    kept = Quote(W, "quote", Section.READING, "quote?", "Life is 10% what happens to you.")
+    quotes = [
+        kept,
+        quote("정보처리기사 실기 불합격.", Section.ODDS),
+        quote("리팩터링은 결국 미완료로 남았다", Section.ODDS),
+        quote("리팩터링 드디어 완료", Section.ODDS),
+    ]
+    assert [f.text for f in collect(quotes, [])] == ["리팩터링 드디어 완료"]
+
+
+def test_private_sentences_stay_marked() -> None:
+    [found] = collect([quote("Lost 6kg after the diagnosis", Section.HEALTH, private=True)], [])
+    assert found.private
+
+
 def test_highlights_are_not_repeated_and_the_list_is_short() -> None:
     chosen = quote("Gave 4 talks", week=1)
     quotes = [chosen] + [quote(f"Shipped release {n}", week=n + 1) for n in range(20)]
