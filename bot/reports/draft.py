@@ -751,7 +751,7 @@ def compile_draft(
     ``generated_on``); unanswered, it and later weeks are not counted as gaps.
 
     ``images`` maps a photo's ``file_unique_id`` to its relative path in the export (e.g.
-    ``images/w14-1.jpg``); ``energy_chart`` is the relative path of the energy chart PNG.
+    ``images/2026-w14-1.jpg``); ``energy_chart`` is the relative path of the energy chart PNG.
     Private answers are left out unless ``include_private`` (then they are marked 🔒).
     """
     writer = _Writer(

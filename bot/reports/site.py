@@ -13,7 +13,7 @@ can be unzipped into a blog and built as it is:
   the whole build for one it does not know.
 * **jekyll**: a post, ``_posts/2026-12-31-review-2026.md`` (Jekyll's ``YYYY-MM-DD-title``
   name), with images under ``assets/review-2026/`` linked by their site path
-  (``/assets/review-2026/w14-1.jpg``). ``render_with_liquid: false`` keeps user text such
+  (``/assets/review-2026/2026-w14-1.jpg``). ``render_with_liquid: false`` keeps user text such
   as ``{{ }}`` from being run as Liquid (Jekyll 4; GitHub Pages still builds with Jekyll 3,
   which ignores it: there, wrap such text in ``{% raw %}``), and ``excerpt_separator`` keeps
   Jekyll from cutting an excerpt out of the middle of an answer. Jekyll has no ``draft``
@@ -108,7 +108,7 @@ class Layout:
         return f"review-{self.year}{suffix}.zip"
 
     def image(self, name: str) -> tuple[str, str]:
-        """(path in the ZIP, link in the page) of the image file ``name`` (``w14-1.jpg``)."""
+        """(path in the ZIP, link in the page) of the image file ``name`` (``2026-w14-1.jpg``)."""
         if self.format == "hugo":
             return f"review-{self.year}/images/{name}", f"images/{name}"
         if self.format == "jekyll":

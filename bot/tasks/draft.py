@@ -259,7 +259,9 @@ async def build_archive(
         if unique_id in images:
             continue
         counters[view.week.key] = counters.get(view.week.key, 0) + 1
-        path, link = layout.image(f"w{view.week.week:02d}-{counters[view.week.key]}.jpg")
+        # The year in the name too: two years' ZIPs unpacked into one folder keep their own.
+        name = f"{view.week.year}-w{view.week.week:02d}-{counters[view.week.key]}.jpg"
+        path, link = layout.image(name)
         try:
             if file_id is None:  # brought in from another journal: its bytes are stored
                 if unique_id not in (imported or {}):

@@ -76,7 +76,7 @@ async def test_zip_lists_a_photo_telegram_would_not_hand_over_and_still_arrives(
     import zipfile
 
     with zipfile.ZipFile(io.BytesIO(content)) as files:
-        photos = [n for n in files.namelist() if n.startswith("images/w")]
+        photos = [n for n in files.namelist() if n.startswith("images/2026-w")]
         markdown = files.read("review-2026.md").decode()
     assert len(photos) == 1  # the other one is listed, not fatal
     assert "Summit at dawn" in markdown

@@ -87,7 +87,7 @@ async def test_each_format_has_its_layout_and_the_choice_is_remembered(bot: Bot)
     assert _front(page)["draft"] is True
     assert "hugo server -D" in caption
     assert "draft: false" in caption
-    [photo] = [n for n in files if n.startswith("review-2026/images/w")]
+    [photo] = [n for n in files if n.startswith("review-2026/images/2026-w")]
     assert f"](images/{photo.rsplit('/', 1)[1]})" in page
 
     name, files, caption = await _zip(bot, user, "📦 Jekyll")
@@ -96,7 +96,7 @@ async def test_each_format_has_its_layout_and_the_choice_is_remembered(bot: Bot)
     front = _front(page)
     assert front["render_with_liquid"] is False
     assert "draft" not in front
-    [photo] = [n for n in files if n.startswith("assets/review-2026/w")]
+    [photo] = [n for n in files if n.startswith("assets/review-2026/2026-w")]
     assert f"](/{photo})" in page
 
     name, files, caption = await _zip(bot, user, "📦 MkDocs")

@@ -173,7 +173,7 @@ async def test_a_year_through_the_bot_becomes_a_draft(bot: Bot, lang: Language) 
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         names = set(archive.namelist())
         inside = archive.read("review-2026.md").decode()
-        photos = [n for n in names if n.startswith("images/w")]
+        photos = [n for n in names if n.startswith("images/2026-w")]
         assert len(photos) == 1
         assert archive.read(photos[0]).startswith(b"\xff\xd8")  # the JPEG the user sent
         assert f"]({photos[0]})" in inside

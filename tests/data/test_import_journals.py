@@ -174,7 +174,7 @@ async def test_a_journal_sent_to_the_bot_is_previewed_then_imported_once(bot: Bo
 
     [(_, content)] = bot.api.calls_to("sendDocument")[-1].files.values()
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        photos = [n for n in archive.namelist() if n.startswith("images/w")]
+        photos = [n for n in archive.namelist() if n.startswith("images/2026-w")]
         assert len(photos) == 1
         assert archive.read(photos[0]).startswith(b"\xff\xd8")
 
