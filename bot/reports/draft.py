@@ -186,9 +186,12 @@ def after(prefix: str, text: str) -> str:
     """``prefix`` then the user's ``text``: on one line, unless the text's first line is a rule
     or a fence. After a list marker ``- ---`` is a rule that swallows the item, and a fence
     after other words opens nothing (its closing fence would then open a block that runs to
-    the end of the draft); so such a text starts on the next line, in the item."""
+    the end of the draft); so such a text starts on a line of its own, in the item, after a
+    blank line when words precede it (else ``---`` would underline them into a heading)."""
     if _opens_block(text):
-        return f"{prefix.rstrip()}\n{text}"
+        lead = prefix.rstrip()
+        # A blank line after words: right under them, "---" would make them a heading.
+        return f"{lead}\n\n{text}" if lead else f"\n{text}"
     return prefix + text
 
 

@@ -200,7 +200,8 @@ def appendix_form(week: WeekView, ans: AnswerView) -> str:
     marks = ("⭐ " if ans.highlight else "") + ("🔒 " if ans.private else "")
     marks += f"⚡ {ans.rating}/5 " if ans.rating is not None else ""
     if ans.text.split("\n")[0].strip() in ("---", "```"):  # a rule or fence starts a line
-        return f"- *{ans.prompt}* {marks}".rstrip() + "\n" + indent(ans.text, 2, first=True)
+        # after a blank line: right under the prompt, "---" would make it a heading
+        return f"- *{ans.prompt}* {marks}".rstrip() + "\n\n" + indent(ans.text, 2, first=True)
     return "- " + indent(f"*{ans.prompt}* {marks}{ans.text}", 2)
 
 
@@ -477,8 +478,10 @@ def test_rules_and_code_fences_keep_their_list_item_and_reference() -> None:
     assert f"-\n  ---\n  Never again skip the backup. {ref}" in text
     # The reference goes below the closing fence, not into the code block.
     assert f"-\n  ```\n  rm -rf build\n  ```\n  {ref}" in text
-    # The appendix opens the fence on a line of its own, so it is closed again.
-    assert "- *win?*\n  ```\n  rm -rf build\n  ```\n" in text
+    # The appendix opens the fence on a line of its own, so it is closed again; a rule comes
+    # after a blank line, so it does not underline the question into a heading.
+    assert "- *win?*\n\n  ```\n  rm -rf build\n  ```\n" in text
+    assert "- *differently?*\n\n  ---\n  Never again skip the backup." in text
     assert "- - ---" not in text
     assert "- ---" not in text.split("---\n", 2)[2]
 
