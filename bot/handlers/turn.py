@@ -135,6 +135,9 @@ def private_turn(*, create: bool = True) -> Callable[[TurnHandler], PTBHandler]:
                 user.last_seen_at = user.updated_at = now
             if user.dormant:
                 user.dormant = False  # they are back: prompts resume
+            if _from_an_erased_account(update, user):
+                out.send_message(translator(user.language)("error.stale_button"))
+                return
             await handler(Turn(update, context, session, user, now, out))
             if session.is_modified(user):
                 user.updated_at = now
@@ -142,6 +145,17 @@ def private_turn(*, create: bool = True) -> Callable[[TurnHandler], PTBHandler]:
         return wrapper
 
     return decorate
+
+
+def _from_an_erased_account(update: Update, user: User) -> bool:
+    """Whether a tapped button is on a message sent before this user's account began: one of
+    an account erased by /delete. Its ids (a review, an answer, a goal) may since name the
+    new account's rows (SQLite reuses them), which it must not touch."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if message is None or message.date.timestamp() <= 0:  # inaccessible: no date to go by
+        return False
+    return message.date.timestamp() < int(user.created_at.timestamp())
 
 
 def _refuse_group(update: Update, out: Outgoing, language: str) -> None:
