@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
 
 from bot.storage.sqlite_driver import one_trip_dbapi
 
@@ -24,6 +26,7 @@ class DatabaseError(Exception):
 
 
 IDLE_IN_TRANSACTION_MS = 60_000  # PostgreSQL: a session idle that long in a transaction ends
+WAL_ATTEMPTS = 20  # about 10 s in all
 WRITER = "review_bot_writer"
 """Execution option for the bot's write sessions: on SQLite they begin with the write lock."""
 
@@ -32,13 +35,29 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # The driver must not open transactions behind SQLAlchemy's back: ``_begin`` does it.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    _use_wal(cursor)
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     # Deleted rows are overwritten with zeros, not left readable in free pages (/delete).
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    """Put the file in WAL mode (it stays so). Switching a new file needs a lock that SQLite
+    does not wait for with ``busy_timeout``: when two processes open a new database at the
+    same moment (replicas, ``db upgrade`` beside ``run``), the one that loses tries again."""
+    for attempt in range(WAL_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode")
+            if cursor.fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:  # the driver's OperationalError
+            if "locked" not in str(exc) or attempt == WAL_ATTEMPTS - 1:
+                raise
+            await_only(asyncio.sleep(0.05 * (attempt + 1)))  # the event loop goes on meanwhile
 
 
 def _begin(connection: Any) -> None:
