@@ -626,12 +626,16 @@ class _Writer:
         return self.section("conclusions", ["\n".join(items)], year=self.year)
 
     def find_stories(
-        self, quotes: Sequence[Quote], notes: Sequence[Note]
+        self, quotes: Sequence[Quote], notes: Sequence[Note], highlights: Sequence[Quote] = ()
     ) -> list[tuple[Thread, list[Quote | Note]]]:
         """The year's story threads (:mod:`bot.reports.threads`) over answers and notes with
-        text; plans for next week and goal check-ins keep their own sections."""
+        text; plans for next week and goal check-ins keep their own sections, and the
+        ``highlights`` are told once, among the highlights."""
+        shown = set(highlights)
         candidates: list[Quote | Note] = [
-            q for q in quotes if q.text and q.section not in (Section.FOCUS, Section.GOALS)
+            q
+            for q in quotes
+            if q.text and q.section not in (Section.FOCUS, Section.GOALS) and q not in shown
         ]
         candidates += [n for n in notes if n.text]
         entries = [Entry(c.week, c.text or "") for c in candidates]
@@ -695,8 +699,8 @@ class _Writer:
         focus = placed(lambda q: q.section is Section.FOCUS)
         revisited = _revisited_goals(self.journal, self.year, self.views)
         notes = collect.notes(self.views)
-        stories = self.find_stories(all_quotes, notes)
         chosen = curate(self.views, self.include_private)
+        stories = self.find_stories(all_quotes, notes, chosen.chosen)
         closing = self.year_end()
         parts: list[str | None] = [
             self.front_matter(),

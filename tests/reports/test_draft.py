@@ -777,6 +777,23 @@ def test_story_threads_have_a_title_a_span_and_their_entries() -> None:
     assert "Adopted a cat named Mochi" in odds  # no story: stays in its section
 
 
+def test_a_highlight_is_not_told_again_in_a_story() -> None:
+    from tests.reports.story_year import STORY_EN
+
+    weeks: dict[int, list[AnswerView]] = {}
+    for week, key, text, _ in STORY_EN:
+        section = Section.HIGHLIGHTS if key == "win" else Section.ODDS
+        weeks.setdefault(week, []).append(answer(key, section, text, len(weeks.get(week, []))))
+    views = tuple(WeekView(W(YEAR, n), ReviewStatus.COMPLETED, tuple(a)) for n, a in weeks.items())
+    text = draft(Journal("en", "UTC", tuple(sorted(views, key=lambda v: v.week))))
+    highlights = re.findall(r"^- (.+) \(W\d+", section_text(text, "Highlights"), re.MULTILINE)
+    assert highlights
+    stories = section_text(text, "Stories of the year")
+    assert stories
+    for said in highlights:
+        assert said not in stories, said
+
+
 def test_the_years_name_cannot_turn_the_draft_into_code() -> None:
     from bot.domain.journal import YearEndView
 
