@@ -31,7 +31,7 @@ def _years(turn: Turn) -> tuple[int, int]:
 @private_turn()
 async def goals_command(turn: Turn) -> None:
     """List this year's and next year's goals with buttons to add, edit and mark done."""
-    await users.set_state(turn.session, turn.user, None)
+    await users.leave_side_question(turn.session, turn.user)
     turn.reply(*await render(turn))
 
 

@@ -13,6 +13,7 @@ from bot.handlers.turn import Turn, private_turn
 from bot.review.flow import REVIEW_STATE
 from bot.storage import entries, users
 
+PENDING_IMPORT = "import_pending"  # bot.handlers.data.PENDING_IMPORT; loaded on first use
 YEAREND_STATE = "yearend"  # bot.handlers.yearend.STATE; that module loads on first use
 PROMPT_EXPIRES = dtm.timedelta(hours=1)
 REVIEW_EXPIRES = dtm.timedelta(hours=12)  # as /yearend's SESSION_HOURS
@@ -50,6 +51,11 @@ async def on_message(turn: Turn) -> None:
         turn.reply(turn.tr("unsupported.kind"))
         return
     state = await _live_state(turn)
+    if state == PENDING_IMPORT and users.RESUME in (turn.user.state_data or {}):
+        # A journal's preview came during a review or /yearend: typing goes on with that
+        # (the preview's buttons then say so), the words are not taken as a note.
+        await users.set_state(turn.session, turn.user, None)
+        state = turn.user.state
     if state == setup.ASK_TIMEZONE and content.text is not None and message.text is not None:
         await setup.handle_timezone_text(turn, content.text)
         return

@@ -30,7 +30,7 @@ CUSTOM_SECTIONS = (
 @private_turn()
 async def questions_command(turn: Turn) -> None:
     """Show the weekly questions with buttons to change them."""
-    await users.set_state(turn.session, turn.user, None)
+    await users.leave_side_question(turn.session, turn.user)
     rows = await store.user_questions(turn.session, turn.user.id)
     turn.reply(*render(turn.tr, rows))
 

@@ -144,8 +144,11 @@ async def on_review_button(turn: Turn) -> None:
         if review.status != ReviewStatus.IN_PROGRESS or ids[1] != review.position:
             _stale(turn, review)
             return
-        if action == "rate" and len(ids) == 3 and 1 <= ids[2] <= 5:
-            await _rate(turn, review, ids[2])
+        if action == "rate":
+            if len(ids) == 3 and 1 <= ids[2] <= 5:
+                await _rate(turn, review, ids[2])
+            else:  # no such rating: nothing of ours made this button
+                _stale(turn, review)
         else:
             await _clear_keyboard(turn)
             await _advance(turn, review, skip=action == "skip")
@@ -192,9 +195,10 @@ async def _skip_week(turn: Turn, review: Review) -> None:
     if review.status == ReviewStatus.IN_PROGRESS:  # its first question is on screen: tidy it
         data = turn.user.state_data or {}
         question = target_of(data.get("question"))
-        if question is not None and data.get("review_id") == review.id:
-            turn.out.delete(question)
-        await users.set_state(turn.session, turn.user, None)
+        if data.get("review_id") == review.id:  # not another review the user is in
+            if question is not None:
+                turn.out.delete(question)
+            await users.set_state(turn.session, turn.user, None)
     review.status = ReviewStatus.SKIPPED.value
     review.wake_at = None
     review.finished_at = turn.now

@@ -57,7 +57,7 @@ async def settings_command(turn: Turn) -> None:
     if not turn.user.onboarded:
         turn.reply(turn.tr("settings.finish_setup_first"))
         return
-    await users.set_state(turn.session, turn.user, None)
+    await users.leave_side_question(turn.session, turn.user)
     turn.reply(settings_text(turn), settings_keyboard(turn))
 
 
@@ -128,7 +128,7 @@ async def on_setup_button(turn: Turn) -> None:
         turn.reply(turn.tr("error.stale_button"))
         return
     reschedule(user, turn.now)
-    await users.set_state(turn.session, user, None)
+    await users.leave_side_question(turn.session, user)
     turn.edit_or_reply(
         turn.tr("settings.saved") + "\n\n" + settings_text(turn), settings_keyboard(turn)
     )

@@ -42,6 +42,13 @@ async def create_user(
 ASKED_AT = "asked_at"  # in state_data: when the state's question was asked (POSIX seconds)
 
 
+LASTING_STATES = frozenset({"review", "yearend"})
+"""States of a flow over many messages (a review, the /yearend session). A question asked on
+the side meanwhile (a time zone, a goal, a question's text, an import) keeps the flow in its
+data under ``RESUME``, and the flow comes back when that question ends."""
+RESUME = "resume"
+
+
 async def set_state(
     session: AsyncSession,
     user: User,
@@ -51,10 +58,41 @@ async def set_state(
     now: dtm.datetime | None = None,
 ) -> None:
     """Remember what the user's next plain message means (survives restarts); with ``now``,
-    also when it was asked (:func:`state_age`)."""
+    also when it was asked (:func:`state_age`).
+
+    Ending a question asked on the side of a review or /yearend (``state`` None) brings that
+    flow back; see :data:`LASTING_STATES`.
+    """
+    resume = _interrupted(user, state)
+    if state is None and resume is not None:
+        user.state, user.state_data = resume.get("state"), resume.get("data")
+        await session.flush()
+        return
     user.state = state
     user.state_data = {**(data or {}), ASKED_AT: now.timestamp()} if now is not None else data
+    if state is not None and resume is not None:
+        user.state_data = {**(user.state_data or {}), RESUME: resume}
     await session.flush()
+
+
+async def leave_side_question(session: AsyncSession, user: User) -> None:
+    """Forget a question asked on the side (/settings, /goals and /questions start afresh),
+    but not a review or /yearend session under way: its next answer still belongs to it."""
+    if user.state not in LASTING_STATES:
+        await set_state(session, user, None)
+
+
+def _interrupted(user: User, state: str | None) -> dict[str, Any] | None:
+    """The flow to keep (or bring back) when the state changes from ``user.state`` to
+    ``state``: a lasting flow left for a side question, or the one a side question holds."""
+    if user.state in LASTING_STATES:
+        if state is None or state in LASTING_STATES:
+            return None  # the flow itself ends, or another one replaces it
+        return {"state": user.state, "data": user.state_data}
+    if user.state is None or state in LASTING_STATES:
+        return None
+    kept = (user.state_data or {}).get(RESUME)
+    return kept if isinstance(kept, dict) else None
 
 
 def state_age(user: User, now: dtm.datetime) -> dtm.timedelta | None:
