@@ -296,3 +296,15 @@ async def test_later_names_the_year_of_the_session_it_pauses(bot: Bot) -> None:
     assert "Send /yearend 2025 whenever you like" in user.last_text()
     await user.send("/yearend 2025")
     assert user.last_text().startswith("🧭 Year-end 2025 · ")  # the same session, resumed
+
+
+async def test_settings_looked_at_mid_session_leave_the_answer_to_the_session(bot: Bot) -> None:
+    user = await _a_few_weeks(bot, EN)
+    await user.send("/yearend 2026")
+    await user.tap("Next ➡️")  # nothing picked: the year's name is asked
+    assert user.last_text().startswith(EN.step.format(n=2))
+    await user.send("/settings")
+    await user.tap("📬 Turn monthly recap off")
+    await user.send(EN.name)
+    stored = await _stored(bot)
+    assert stored["name"].text == EN.name
