@@ -189,8 +189,11 @@ async def preview_journal(ctx: TaskContext, params: dict[str, Any], raw: bytes) 
         user = await users.get_user(session, ctx.user_id or 0)
         if user is None:
             return
-        zone, lang = user.timezone or "UTC", user.language
+        zone, lang, onboarded = user.timezone or "UTC", user.language, user.onboarded
     tr = translator(lang)
+    if not onboarded:  # its weeks follow the time zone; and setup's question stays open
+        await ctx.send_message(tr("data.journal.setup_first"))
+        return
     name = str(params.get("file_name") or "export")
     try:
         parsed = await asyncio.to_thread(parse_export, raw, name, zone)

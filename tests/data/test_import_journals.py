@@ -412,3 +412,16 @@ async def test_one_of_each_reads_as_one(bot: Bot) -> None:
     await user.send_document(note, "day.md")
     await user.tap("📥 Import")
     assert "1 was already here." in user.last_text()
+
+
+async def test_a_journal_sent_during_setup_waits_until_setup_is_done(bot: Bot) -> None:
+    """Its weeks follow the time zone, and setup's question must stay open: the next word is
+    still the time zone, not a note."""
+    user = bot.user(1001)
+    await user.send("/start")
+    await user.tap(next(b for b in user.buttons() if b.startswith("✓")))  # English
+    await user.send_document(b"---\ndate: 2026-03-14\n---\nOne quiet day.\n", "day.md")
+    assert "finish setting up first" in user.last_text()
+    await user.send("Seoul")
+    assert "Which day should I send your weekly questions?" in user.last_text()
+    assert await notes(bot) == []
