@@ -53,9 +53,9 @@ async def on_message(turn: Turn) -> None:
     state = await _live_state(turn)
     if state == PENDING_IMPORT and users.RESUME in (turn.user.state_data or {}):
         # A journal's preview came during a review or /yearend: typing goes on with that
-        # (the preview's buttons then say so), the words are not taken as a note.
+        # (the preview's buttons then say so), if it is still live; else it is a note.
         await users.set_state(turn.session, turn.user, None)
-        state = turn.user.state
+        state = await _live_state(turn)
     if state == setup.ASK_TIMEZONE and content.text is not None and message.text is not None:
         await setup.handle_timezone_text(turn, content.text)
         return
@@ -94,6 +94,8 @@ async def _live_state(turn: Turn) -> str | None:
     if limit is not None and (age is None or age > limit):
         log.info("prompt_expired", extra={"user": user.id, "state": user.state})
         await users.set_state(turn.session, user, None)
+        if user.state is not None:  # a review or /yearend the question was asked beside
+            return await _live_state(turn)  # back, and as live as its own question is
         return None
     return user.state
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dtm
 import logging
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -25,7 +26,7 @@ from bot.reports.stats import week_label
 from bot.review import flow, messages
 from bot.scheduling import open_week
 from bot.storage import entries, reviews, users
-from bot.storage.models import Review
+from bot.storage.models import Review, User
 
 log = logging.getLogger(__name__)
 
@@ -342,9 +343,22 @@ async def _show_rating(turn: Turn, review: Review, rating: int) -> None:
     """The tapped rating, marked on the question's own message, which now offers Next."""
     kept = messages.Kept(rating)
     turn.edit_or_reply(*await flow.question_message(turn.session, turn.user, review, kept))
-    data = dict(turn.user.state_data or {})
+    data = _review_data(turn.user)
     data.update(review_id=review.id, kept=True)
     await users.set_state(turn.session, turn.user, flow.REVIEW_STATE, data, now=turn.now)
+
+
+def _review_data(user: User) -> dict[str, Any]:
+    """The review's own state data: also while a question asked on the side (a goal, a time
+    zone) holds it to come back to, whose data must not become the review's."""
+    data = user.state_data or {}
+    if user.state != flow.REVIEW_STATE:
+        kept = data.get(users.RESUME)
+        if isinstance(kept, dict) and kept.get("state") == flow.REVIEW_STATE:
+            data = kept.get("data") or {}
+        else:
+            data = {}
+    return dict(data)
 
 
 async def _clear_keyboard(turn: Turn) -> None:

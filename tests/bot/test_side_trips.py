@@ -8,7 +8,15 @@ import datetime as dtm
 from bot.domain.journal import ReviewStatus
 from tests.conftest import Bot
 from tests.fakes import FakeUser
-from tests.helpers import onboard, stored_answers, stored_entries, stored_reviews, tap_data
+from tests.helpers import (
+    ask_to_add_goals,
+    onboard,
+    stored_answers,
+    stored_entries,
+    stored_reviews,
+    stored_user,
+    tap_data,
+)
 
 SLOT = dtm.datetime(2026, 11, 22, 10, 0, tzinfo=dtm.UTC)  # Sunday 19:00 in Seoul
 
@@ -91,3 +99,43 @@ async def test_a_forged_rating_is_a_stale_button_and_skips_nothing(bot: Bot) -> 
     [review] = await stored_reviews(bot, 1001)
     assert review.position == 0
     assert not any(a.skipped for a in await stored_answers(bot, 1001))
+
+
+async def test_a_review_walked_away_from_does_not_come_back_through_a_preview(bot: Bot) -> None:
+    """Three days after leaving a review, a journal's preview and then a note: the note is a
+    note of this week, not an answer to the old question."""
+    await _in_review(bot)
+    user = bot.user()
+    bot.clock.advance(dtm.timedelta(days=3))
+    await user.send_document(b"---\ndate: 2026-03-14\n---\nOne quiet day.\n", "day.md")
+    await user.send("a note on Wednesday")
+    [note] = await stored_entries(bot, 1001)
+    assert (note.text, note.answer_id, note.week) == ("a note on Wednesday", None, "2026-W48")
+
+
+async def test_a_side_question_left_unanswered_hands_back_to_the_review(bot: Bot) -> None:
+    """A goal asked for mid-review and left for two hours: the next words go where the
+    review's question, still on screen, asks for them (the goal's question has expired)."""
+    user, _ = await _in_review(bot)
+    await ask_to_add_goals(user, 2026)
+    bot.clock.advance(dtm.timedelta(hours=2))
+    await user.send("Shipped the release")
+    await user.send("and wrote it up")
+    assert await _headline_texts(bot) == ["Shipped the release", "and wrote it up"]
+
+
+async def test_a_rating_tapped_beside_a_side_question_keeps_the_reviews_own_data(
+    bot: Bot,
+) -> None:
+    user, _ = await _in_review(bot)
+    for _ in range(4):  # to 5/7 · Energy
+        await user.tap("Skip ⏭")
+    energy = user.last_message().message_id
+    assert "5/7" in user.last_text()
+    for rating in ("2", "3", "4"):
+        await ask_to_add_goals(user, 2026)
+        await user.tap(rating, energy)
+    stored = await stored_user(bot, 1001)
+    assert stored is not None
+    assert stored.state == "review"
+    assert set(stored.state_data or {}) <= {"review_id", "question", "kept", "asked_at"}
