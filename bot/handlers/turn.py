@@ -32,6 +32,9 @@ from bot.storage.models import OutboxMessage, User
 
 log = logging.getLogger(__name__)
 SEEN_PRECISION = dtm.timedelta(minutes=1)
+CLOCK_SLACK = dtm.timedelta(
+    minutes=1
+)  # between Telegram's clock and ours (see _from_an_erased_account)
 """``last_seen_at`` (and ``updated_at``) are kept to the minute: a burst of notes writes the
 user row once, not once per note."""
 
@@ -150,12 +153,17 @@ def private_turn(*, create: bool = True) -> Callable[[TurnHandler], PTBHandler]:
 def _from_an_erased_account(update: Update, user: User) -> bool:
     """Whether a tapped button is on a message sent before this user's account began: one of
     an account erased by /delete. Its ids (a review, an answer, a goal) may since name the
-    new account's rows (SQLite reuses them), which it must not touch."""
+    new account's rows (SQLite reuses them), which it must not touch.
+
+    Telegram gives the date only of messages from the last hours (older ones come as
+    inaccessible, dated 0), so this catches the buttons still on screen after a fresh start,
+    not older ones further up the chat."""
     query = update.callback_query
     message = query.message if query is not None else None
     if message is None or message.date.timestamp() <= 0:  # inaccessible: no date to go by
         return False
-    return message.date.timestamp() < int(user.created_at.timestamp())
+    # Telegram's clock stamps the message, ours the account: a minute of slack between them.
+    return message.date < user.created_at - CLOCK_SLACK
 
 
 def _refuse_group(update: Update, out: Outgoing, language: str) -> None:
