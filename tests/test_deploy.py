@@ -201,6 +201,7 @@ def test_every_compose_bot_reads_env_and_may_shut_down_in_time(path: str) -> Non
     for name, bot in bots.items():
         assert [entry["path"] for entry in bot["env_file"]] == [".env"], name
         assert "ALLOWED_USER_IDS" in bot["environment"], name
+        assert bot["environment"]["ENCRYPTION_KEY"] == "", name  # the secret file, not .env
         assert set(bot["environment"]) <= SETTING_NAMES, name
         grace = str(bot["stop_grace_period"])
         assert grace.endswith("s"), (name, grace)
