@@ -32,11 +32,11 @@ from bot.storage.models import OutboxMessage, User
 
 log = logging.getLogger(__name__)
 SEEN_PRECISION = dtm.timedelta(minutes=1)
-CLOCK_SLACK = dtm.timedelta(
-    minutes=1
-)  # between Telegram's clock and ours (see _from_an_erased_account)
 """``last_seen_at`` (and ``updated_at``) are kept to the minute: a burst of notes writes the
 user row once, not once per note."""
+CLOCK_SLACK = dtm.timedelta(minutes=1)
+"""Between Telegram's clock (a message's date) and ours (an account's start): see
+:func:`_from_an_erased_account`."""
 
 
 @dataclass
