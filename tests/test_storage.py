@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.crypto.vault import vault_for
 from bot.storage import users
-from bot.storage.engine import DatabaseError, create_engine, session_factory, sqlite_path
+from bot.storage.engine import WRITER, DatabaseError, create_engine, session_factory, sqlite_path
 from bot.storage.migrate import HEAD, alembic_config, current_revision, upgrade
 from bot.storage.models import (
     PIPELINE_TABLES,
@@ -237,6 +237,103 @@ async def test_each_sqlite_statement_is_one_trip_with_the_usual_results(tmp_path
                 await conn.execute(text("INSERT INTO t (v) VALUES ('b!')"))
         async with made.connect() as conn:  # the failed transaction left nothing behind
             assert await conn.scalar(text("SELECT count(*) FROM t")) == 3
+    finally:
+        await made.dispose()
+
+
+async def test_statements_under_the_write_lock_keep_the_usual_results(tmp_path: Path) -> None:
+    """In the bot's write transactions (``BEGIN IMMEDIATE``) statements run on the event
+    loop's thread: rows, row counts, new ids, executemany and errors are as before."""
+    from sqlalchemy.exc import IntegrityError
+
+    made = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'writes.sqlite3'}")
+    writer = made.execution_options(**{WRITER: True})
+    try:
+        async with writer.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)"))
+            inserted = await conn.execute(text("INSERT INTO t (v) VALUES ('한국어 🙂')"))
+            assert inserted.lastrowid == 1
+            await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": "b"}, {"v": "c"}])
+            many = [{"v": f"row {n}"} for n in range(500)]  # more rows than run inline
+            await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), many)
+            changed = await conn.execute(text("UPDATE t SET v = v || '!' WHERE id IN (2, 3)"))
+            assert changed.rowcount == 2
+            rows = (await conn.execute(text("SELECT id, v FROM t WHERE id <= 3"))).all()
+            assert [tuple(r) for r in rows] == [(1, "한국어 🙂"), (2, "b!"), (3, "c!")]
+
+        async def fresh_then_duplicate() -> None:
+            async with writer.begin() as conn:
+                await conn.execute(text("INSERT INTO t (v) VALUES ('fresh')"))
+                await conn.execute(text("INSERT INTO t (v) VALUES ('b!')"))
+
+        with pytest.raises(IntegrityError):
+            await fresh_then_duplicate()
+        async with made.connect() as conn:  # the failed transaction left nothing behind
+            assert await conn.scalar(text("SELECT count(*) FROM t")) == 503
+    finally:
+        await made.dispose()
+
+
+async def test_a_write_waiting_for_the_lock_leaves_the_event_loop_free(tmp_path: Path) -> None:
+    """Waiting for SQLite's write lock (another process writes) happens off the event loop:
+    everything else goes on meanwhile, and the write goes through once the lock is free."""
+    import sqlite3
+
+    path = tmp_path / "locked.sqlite3"
+    made = create_engine(f"sqlite+aiosqlite:///{path}")
+    writer = made.execution_options(**{WRITER: True})
+    async with writer.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (v TEXT)"))
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO t VALUES ('other')")
+
+        async def write() -> None:
+            async with writer.begin() as conn:
+                await conn.execute(text("INSERT INTO t VALUES ('ours')"))
+
+        waiting = asyncio.create_task(write())
+        for _ in range(50):
+            await asyncio.sleep(0)  # the loop runs while the write waits
+        assert not waiting.done()
+        other.execute("COMMIT")  # only possible here because the loop was not blocked
+        await asyncio.wait_for(waiting, timeout=30)
+        async with made.connect() as conn:
+            rows = (await conn.execute(text("SELECT v FROM t ORDER BY rowid"))).scalars().all()
+        assert rows == ["other", "ours"]
+    finally:
+        other.close()
+        await made.dispose()
+
+
+async def test_a_long_write_transaction_lets_the_event_loop_run(tmp_path: Path) -> None:
+    """Statements that run on the event loop's thread hand it back now and then, so a long
+    write transaction (an import) does not stall sends and other chats meanwhile."""
+    made = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'long.sqlite3'}")
+    writer = made.execution_options(**{WRITER: True})
+    turns = 0
+    running = True
+
+    async def elsewhere() -> None:
+        nonlocal turns
+        while running:
+            turns += 1
+            await asyncio.sleep(0)
+
+    try:
+        async with writer.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (v TEXT)"))
+        other = asyncio.create_task(elsewhere())
+        await asyncio.sleep(0)
+        async with writer.begin() as conn:
+            before = turns
+            for n in range(3000):  # far longer than the budget a run on the loop may take
+                await conn.execute(text("INSERT INTO t VALUES (:v)"), {"v": str(n)})
+            during = turns - before
+        running = False
+        await other
+        assert during >= 2
     finally:
         await made.dispose()
 

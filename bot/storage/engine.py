@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util import await_only
 
-from bot.storage.sqlite_driver import one_trip_dbapi
+from bot.storage.sqlite_driver import holding_write_lock, one_trip_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -67,7 +67,11 @@ def _begin(connection: Any) -> None:
     options = connection.get_execution_options()
     if options.get("isolation_level") == "AUTOCOMMIT":
         return
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITER) else "BEGIN")
+    writer = bool(options.get(WRITER))
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+    driver = connection.connection.driver_connection
+    if driver is not None:
+        holding_write_lock(driver, writer)
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
@@ -120,6 +124,8 @@ def create_engine(url: str) -> AsyncEngine:
         kwargs["connect_args"] = {"server_settings": settings}
     elif parsed.get_driver_name() == "aiosqlite":
         kwargs["module"] = one_trip_dbapi()  # one trip to SQLite's thread per statement
+        # ... or none, under the write lock: those statements run on the loop's thread.
+        kwargs["connect_args"] = {"check_same_thread": False}
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)

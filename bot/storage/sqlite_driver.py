@@ -7,14 +7,23 @@ then fetch the rows or close the cursor). On the bot's hot path, where storing a
 about ten short statements, those wake-ups cost more CPU than SQLite itself.
 
 :class:`OneTripDBAPI` is the same adapter, except that a statement's cursor is opened,
-executed, read and closed in one function run on aiosqlite's thread. Nothing else changes:
-the same connection, the same thread, the same transactions and errors. It is handed to
+executed, read and closed in one function run on aiosqlite's thread. It is handed to
 ``create_async_engine`` as its DBAPI ``module`` (see :mod:`bot.storage.engine`).
+
+Inside a transaction that already holds SQLite's write lock (``BEGIN IMMEDIATE``, see
+:func:`holding_write_lock`), a statement makes no trip at all: it runs right here, on the
+event loop's thread. Nothing it does can wait for a lock then (in WAL mode the writer waits
+for nobody), so it takes as long as SQLite's work on a small table, microseconds. What may
+wait stays on the thread: ``BEGIN`` (``busy_timeout``), ``COMMIT`` (its ``fsync``), reads
+outside the write lock, and every statement once statements run here have held the event
+loop for ``INLINE_BUDGET`` in a row, so a long transaction (an import) still lets the loop
+breathe between its statements.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -27,6 +36,17 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 
 _Outcome = tuple[Any, list[Any], int | None, int]
+
+INLINE_BUDGET = 0.005  # seconds statements may run on the event loop's thread in a row
+INLINE_MAX_ROWS = 100  # an ``executemany`` with more parameter sets goes to the thread
+_WRITE_LOCK_SINCE = "_review_bot_write_lock_since"  # on aiosqlite's Connection
+
+
+def holding_write_lock(driver_connection: Any, holding: bool) -> None:
+    """Say whether ``driver_connection`` (aiosqlite's) now holds the write lock: true right
+    after ``BEGIN IMMEDIATE``; false after a plain ``BEGIN``. (After ``COMMIT`` or
+    ``ROLLBACK`` SQLite's own ``in_transaction`` is false, which is checked too.)"""
+    setattr(driver_connection, _WRITE_LOCK_SINCE, time.perf_counter() if holding else None)
 
 
 def _run_statement(
@@ -48,6 +68,25 @@ def _run_statement(
         cursor.close()
 
 
+async def _right_here(
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
+) -> _Outcome:
+    """The statement on the event loop's thread. It is awaited all the same (it never
+    suspends): SQLAlchemy's async connection insists that a statement awaits something."""
+    return _run_statement(connection, operation, parameters, many)
+
+
+def _may_run_here(driver: aiosqlite.Connection, parameters: Any, many: bool) -> bool:
+    """Whether a statement may run on the event loop's thread: inside a write transaction,
+    short, and within the budget (see the module docstring)."""
+    since: float | None = getattr(driver, _WRITE_LOCK_SINCE, None)
+    if since is None or not driver._conn.in_transaction:
+        return False
+    if many and len(parameters) > INLINE_MAX_ROWS:
+        return False
+    return time.perf_counter() - since < INLINE_BUDGET
+
+
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """A buffered cursor whose statement makes a single trip to SQLite's thread."""
 
@@ -55,14 +94,21 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     def _run(self, operation: Any, parameters: Any, many: bool) -> None:
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        outcome: Any  # _Outcome
         try:
-            description, rows, lastrowid, rowcount = self.await_(
-                driver._execute(  # type: ignore[no-untyped-call]
-                    _run_statement, driver._conn, operation, parameters, many
+            if _may_run_here(driver, parameters, many):
+                outcome = self.await_(_right_here(driver._conn, operation, parameters, many))
+            else:
+                outcome = self.await_(
+                    driver._execute(  # type: ignore[no-untyped-call]
+                        _run_statement, driver._conn, operation, parameters, many
+                    )
                 )
-            )
+                if getattr(driver, _WRITE_LOCK_SINCE, None) is not None:
+                    setattr(driver, _WRITE_LOCK_SINCE, time.perf_counter())  # the loop breathed
         except Exception as error:
             self._adapt_connection._handle_exception(error)
+        description, rows, lastrowid, rowcount = outcome
         self.description = description
         self._rows = deque(rows)
         self.lastrowid = lastrowid
