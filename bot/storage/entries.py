@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dtm
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.journal import MessageKind
@@ -49,6 +49,19 @@ async def add_entry(
     )
 
 
+_NOTE_QUESTIONS = select(
+    exists().where(
+        Entry.chat_id == bindparam("chat_id"), Entry.message_id == bindparam("message_id")
+    ),
+    exists().where(
+        Entry.user_id == bindparam("user_id"),
+        Entry.week == bindparam("week"),
+        Entry.answer_id.is_(None),
+    ),
+)
+"""What :func:`add_note` asks (built once: a note is the most common thing stored)."""
+
+
 async def add_note(
     session: AsyncSession,
     *,
@@ -68,17 +81,22 @@ async def add_note(
 
     One query asks both things a note needs to know (was this message stored before, by a
     redelivered update, and is this the week's first note), since a note is the most common
-    thing the bot stores."""
-    stored, week_has_note = (
-        await session.execute(
-            select(
-                exists().where(Entry.chat_id == chat_id, Entry.message_id == message_id),
-                exists().where(
-                    Entry.user_id == user_id, Entry.week == week, Entry.answer_id.is_(None)
-                ),
+    thing the bot stores. It does not flush the session: the entries staged but not written
+    yet are asked directly (nothing changes these columns of an entry once it is staged), so
+    a batch of notes handled in one transaction is written in one go."""
+    with session.no_autoflush:
+        stored, week_has_note = (
+            await session.execute(
+                _NOTE_QUESTIONS,
+                {"chat_id": chat_id, "message_id": message_id, "user_id": user_id, "week": week},
             )
-        )
-    ).one()
+        ).one()
+    for staged in session.new:
+        if isinstance(staged, Entry):
+            stored = stored or (staged.chat_id, staged.message_id) == (chat_id, message_id)
+            week_has_note = week_has_note or (
+                (staged.user_id, staged.week) == (user_id, week) and staged.answer_id is None
+            )
     if not stored:
         _stage(
             session,

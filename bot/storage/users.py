@@ -12,7 +12,11 @@ from bot.storage.models import User
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User | None:
-    return await session.get(User, user_id)
+    """The user, without flushing the session first: a lookup by id cannot depend on rows
+    not written yet (:func:`create_user` writes a new user at once). So a batch of updates
+    handled in one transaction writes its new rows together, not once per update."""
+    with session.no_autoflush:
+        return await session.get(User, user_id)
 
 
 async def create_user(

@@ -258,6 +258,32 @@ async def test_polling_stores_and_handles_a_quiet_chat_in_one_commit(bot: Bot) -
     assert [row.payload for row in rows if row is not None] == [None, None, None]
 
 
+async def test_notes_handled_in_one_transaction_say_where_notes_go_once(bot: Bot) -> None:
+    """Several notes of a user in one polling batch are written together at the commit; each
+    is stored once, and only the week's first one says where notes go."""
+    await onboard(bot.user(1001))
+    await onboard(bot.user(1002))
+    notes = [
+        note_update(bot, user_id, f"{user_id} #{n}") for n in range(3) for user_id in (1001, 1002)
+    ]
+    await bot.pipeline.receive(notes, offset=notes[-1].update_id + 1, handle_now=True)
+    await bot.pipeline.settle()
+    for user_id in (1001, 1002):
+        assert [e.text for e in await stored_entries(bot, user_id)] == [
+            f"{user_id} #{n}" for n in range(3)
+        ]
+        saved = [
+            call
+            for call in bot.api.calls_to("sendMessage")
+            if call.params.get("chat_id") == user_id
+            and str(call.params.get("text", "")).startswith("✓ Saved to week")
+        ]
+        assert len(saved) == 1
+    for update in notes:
+        assert update.message is not None
+        assert reacted(bot, update.message.chat_id, update.message.message_id)
+
+
 async def test_a_redelivered_update_on_the_fast_path_is_handled_once(bot: Bot) -> None:
     """An update stored before (handled, or still pending) that polling hands over again is
     not handled a second time: one entry, one reaction."""
