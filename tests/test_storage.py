@@ -338,6 +338,40 @@ async def test_a_long_write_transaction_lets_the_event_loop_run(tmp_path: Path) 
         await made.dispose()
 
 
+async def test_a_statement_marked_long_leaves_the_event_loop_free(tmp_path: Path) -> None:
+    """A statement that may take long under the write lock (``/delete``'s cascade, the
+    inbox purge) runs off the event loop, even as the first of its transaction."""
+    from bot.storage.sqlite_driver import OFF_THE_LOOP
+
+    made = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'slow.sqlite3'}")
+    writer = made.execution_options(**{WRITER: True})
+    turns = 0
+    running = True
+
+    async def elsewhere() -> None:
+        nonlocal turns
+        while running:
+            turns += 1
+            await asyncio.sleep(0)
+
+    slow = text(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) "
+        "SELECT count(*) FROM c"
+    ).execution_options(**{OFF_THE_LOOP: True})
+    other = asyncio.create_task(elsewhere())
+    try:
+        await asyncio.sleep(0)
+        async with writer.begin() as conn:
+            before = turns
+            assert await conn.scalar(slow) == 200000
+            during = turns - before
+        assert during >= 1
+    finally:
+        running = False
+        await other
+        await made.dispose()
+
+
 def test_create_engine_makes_the_sqlite_folder(tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "bot.sqlite3"
     engine = create_engine(f"sqlite+aiosqlite:///{path}")

@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util import await_only
 
-from bot.storage.sqlite_driver import holding_write_lock, one_trip_dbapi
+from bot.storage.sqlite_driver import (
+    OFF_THE_LOOP,
+    holding_write_lock,
+    in_wal_mode,
+    one_trip_dbapi,
+    send_off_the_loop,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -36,7 +42,9 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    _use_wal(cursor)
+    wal = _use_wal(cursor)
+    if dbapi_connection.driver_connection is not None:
+        in_wal_mode(dbapi_connection.driver_connection, wal)
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     # Deleted rows are overwritten with zeros, not left readable in free pages (/delete).
@@ -44,20 +52,23 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _use_wal(cursor: Any) -> None:
-    """Put the file in WAL mode (it stays so). Switching a new file needs a lock that SQLite
-    does not wait for with ``busy_timeout``: when two processes open a new database at the
-    same moment (replicas, ``db upgrade`` beside ``run``), the one that loses tries again."""
+def _use_wal(cursor: Any) -> bool:
+    """Put the file in WAL mode (it stays so); whether it is. Switching a new file needs a
+    lock that SQLite does not wait for with ``busy_timeout``: when two processes open a new
+    database at the same moment (replicas, ``db upgrade`` beside ``run``), the one that
+    loses tries again. A file system without shared memory keeps the old mode."""
     for attempt in range(WAL_ATTEMPTS):
         try:
             cursor.execute("PRAGMA journal_mode")
-            if cursor.fetchone()[0] != "wal":
-                cursor.execute("PRAGMA journal_mode=WAL")
-            return
+            if cursor.fetchone()[0] == "wal":
+                return True
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return bool(str(cursor.fetchone()[0]).lower() == "wal")
         except Exception as exc:  # the driver's OperationalError
             if "locked" not in str(exc) or attempt == WAL_ATTEMPTS - 1:
                 raise
             await_only(asyncio.sleep(0.05 * (attempt + 1)))  # the event loop goes on meanwhile
+    return False  # not reached: the last attempt raises
 
 
 def _begin(connection: Any) -> None:
@@ -66,12 +77,31 @@ def _begin(connection: Any) -> None:
     everything else begins a plain (deferred) transaction, and AUTOCOMMIT none at all."""
     options = connection.get_execution_options()
     if options.get("isolation_level") == "AUTOCOMMIT":
+        driver = connection.connection.driver_connection
+        if driver is not None:
+            holding_write_lock(driver, False)
         return
     writer = bool(options.get(WRITER))
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
     driver = connection.connection.driver_connection
     if driver is not None:
         holding_write_lock(driver, writer)
+
+
+def _off_the_loop(
+    connection: Any,
+    _cursor: Any,
+    _statement: str,
+    _parameters: Any,
+    context: Any,
+    _executemany: bool,
+) -> None:
+    """A statement marked :data:`~bot.storage.sqlite_driver.OFF_THE_LOOP` goes to
+    aiosqlite's thread."""
+    if context is not None and context.execution_options.get(OFF_THE_LOOP):
+        driver = connection.connection.driver_connection
+        if driver is not None:
+            send_off_the_loop(driver)
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
@@ -130,6 +160,7 @@ def create_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _begin)
+        event.listen(engine.sync_engine, "before_cursor_execute", _off_the_loop)
     return engine
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto.sealing import sealed_values
 from bot.storage.models import InboxUpdate, ServiceState
+from bot.storage.sqlite_driver import OFF_THE_LOOP
 from bot.storage.upsert import insert_for
 
 OFFSET_KEY = "polling_offset"
@@ -234,11 +235,14 @@ async def forget_chat(session: AsyncSession, chat_key: int, current: int) -> Non
 
 
 async def purge(session: AsyncSession, before: dtm.datetime) -> None:
-    """Forget handled updates received before ``before`` (failed ones stay for the operator)."""
+    """Forget handled updates received before ``before`` (failed ones stay for the operator).
+    It reads every handled row kept: on SQLite not on the event loop's thread."""
     await session.execute(
-        delete(InboxUpdate).where(
+        delete(InboxUpdate)
+        .where(
             InboxUpdate.processed_at.is_not(None),
             InboxUpdate.error.is_(None),
             InboxUpdate.received_at < before,
         )
+        .execution_options(**{OFF_THE_LOOP: True})
     )

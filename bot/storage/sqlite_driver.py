@@ -39,14 +39,34 @@ _Outcome = tuple[Any, list[Any], int | None, int]
 
 INLINE_BUDGET = 0.005  # seconds statements may run on the event loop's thread in a row
 INLINE_MAX_ROWS = 100  # an ``executemany`` with more parameter sets goes to the thread
+OFF_THE_LOOP = "review_bot_off_the_loop"
+"""Execution option for one statement that may take long even under the write lock (a
+cascading delete, a purge of old rows): it goes to aiosqlite's thread (see
+:func:`bot.storage.engine.create_engine`, which reads the option)."""
 _WRITE_LOCK_SINCE = "_review_bot_write_lock_since"  # on aiosqlite's Connection
+_IN_WAL_MODE = "_review_bot_wal"  # on aiosqlite's Connection
+
+
+def in_wal_mode(driver_connection: Any, wal: bool) -> None:
+    """Say whether the file of ``driver_connection`` (aiosqlite's) is in WAL mode. Only then
+    can no statement under the write lock wait for another connection: in the rollback
+    journal's modes a writer spilling its cache waits for readers."""
+    setattr(driver_connection, _IN_WAL_MODE, wal)
 
 
 def holding_write_lock(driver_connection: Any, holding: bool) -> None:
     """Say whether ``driver_connection`` (aiosqlite's) now holds the write lock: true right
-    after ``BEGIN IMMEDIATE``; false after a plain ``BEGIN``. (After ``COMMIT`` or
+    after ``BEGIN IMMEDIATE``; false after a plain ``BEGIN`` or none. (After ``COMMIT`` or
     ``ROLLBACK`` SQLite's own ``in_transaction`` is false, which is checked too.)"""
+    holding = holding and getattr(driver_connection, _IN_WAL_MODE, False)
     setattr(driver_connection, _WRITE_LOCK_SINCE, time.perf_counter() if holding else None)
+
+
+def send_off_the_loop(driver_connection: Any) -> None:
+    """The next statement goes to aiosqlite's thread whatever the budget left (and gives the
+    event loop its turn); statements after it may run on the loop again."""
+    if getattr(driver_connection, _WRITE_LOCK_SINCE, None) is not None:
+        setattr(driver_connection, _WRITE_LOCK_SINCE, float("-inf"))
 
 
 def _run_statement(
@@ -105,7 +125,8 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
                     )
                 )
                 if getattr(driver, _WRITE_LOCK_SINCE, None) is not None:
-                    setattr(driver, _WRITE_LOCK_SINCE, time.perf_counter())  # the loop breathed
+                    # The loop has had its turn; still holding the lock, if in a transaction.
+                    holding_write_lock(driver, driver._conn.in_transaction)
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         description, rows, lastrowid, rowcount = outcome

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import User
+from bot.storage.sqlite_driver import OFF_THE_LOOP
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User | None:
@@ -132,5 +133,8 @@ async def move_due(
 
 
 async def delete_user(session: AsyncSession, user_id: int) -> None:
-    """Erase the user and, through ON DELETE CASCADE, every row about them."""
-    await session.execute(delete(User).where(User.id == user_id))
+    """Erase the user and, through ON DELETE CASCADE, every row about them (a year of them
+    may take a while: on SQLite not on the event loop's thread)."""
+    await session.execute(
+        delete(User).where(User.id == user_id).execution_options(**{OFF_THE_LOOP: True})
+    )
