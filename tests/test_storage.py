@@ -7,6 +7,7 @@ PostgreSQL when ``TEST_DATABASE_URL`` is set); SQLite-only checks skip on Postgr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dtm
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -307,33 +308,39 @@ async def test_a_write_waiting_for_the_lock_leaves_the_event_loop_free(tmp_path:
         await made.dispose()
 
 
+@contextlib.asynccontextmanager
+async def turns_elsewhere() -> AsyncIterator[list[int]]:
+    """Another task on the event loop; the list holds how many turns it has had so far."""
+    turns = [0]
+    running = True
+
+    async def elsewhere() -> None:
+        while running:
+            turns[0] += 1
+            await asyncio.sleep(0)
+
+    other = asyncio.create_task(elsewhere())
+    await asyncio.sleep(0)
+    try:
+        yield turns
+    finally:
+        running = False
+        await other
+
+
 async def test_a_long_write_transaction_lets_the_event_loop_run(tmp_path: Path) -> None:
     """Statements that run on the event loop's thread hand it back now and then, so a long
     write transaction (an import) does not stall sends and other chats meanwhile."""
     made = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'long.sqlite3'}")
     writer = made.execution_options(**{WRITER: True})
-    turns = 0
-    running = True
-
-    async def elsewhere() -> None:
-        nonlocal turns
-        while running:
-            turns += 1
-            await asyncio.sleep(0)
-
     try:
         async with writer.begin() as conn:
             await conn.execute(text("CREATE TABLE t (v TEXT)"))
-        other = asyncio.create_task(elsewhere())
-        await asyncio.sleep(0)
-        async with writer.begin() as conn:
-            before = turns
+        async with turns_elsewhere() as turns, writer.begin() as conn:
+            before = turns[0]
             for n in range(3000):  # far longer than the budget a run on the loop may take
                 await conn.execute(text("INSERT INTO t VALUES (:v)"), {"v": str(n)})
-            during = turns - before
-        running = False
-        await other
-        assert during >= 2
+            assert turns[0] - before >= 2
     finally:
         await made.dispose()
 
@@ -345,30 +352,16 @@ async def test_a_statement_marked_long_leaves_the_event_loop_free(tmp_path: Path
 
     made = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'slow.sqlite3'}")
     writer = made.execution_options(**{WRITER: True})
-    turns = 0
-    running = True
-
-    async def elsewhere() -> None:
-        nonlocal turns
-        while running:
-            turns += 1
-            await asyncio.sleep(0)
-
     slow = text(
         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) "
         "SELECT count(*) FROM c"
     ).execution_options(**{OFF_THE_LOOP: True})
-    other = asyncio.create_task(elsewhere())
     try:
-        await asyncio.sleep(0)
-        async with writer.begin() as conn:
-            before = turns
+        async with turns_elsewhere() as turns, writer.begin() as conn:
+            before = turns[0]
             assert await conn.scalar(slow) == 200000
-            during = turns - before
-        assert during >= 1
+            assert turns[0] - before >= 1
     finally:
-        running = False
-        await other
         await made.dispose()
 
 
