@@ -14,10 +14,11 @@ Inside a transaction that already holds SQLite's write lock (``BEGIN IMMEDIATE``
 :func:`holding_write_lock`), a statement makes no trip at all: it runs right here, on the
 event loop's thread. Nothing it does can wait for a lock then (in WAL mode the writer waits
 for nobody), so it takes as long as SQLite's work on a small table, microseconds. What may
-wait stays on the thread: ``BEGIN`` (``busy_timeout``), ``COMMIT`` (its ``fsync``), reads
-outside the write lock, and every statement once statements run here have held the event
-loop for ``INLINE_BUDGET`` in a row, so a long transaction (an import) still lets the loop
-breathe between its statements.
+wait or take long stays on the thread: ``BEGIN`` (``busy_timeout``), ``COMMIT`` (its
+``fsync``), reads outside the write lock, a statement marked :data:`OFF_THE_LOOP` (a
+cascading delete), everything when the file is not in WAL mode, and every statement once
+statements run here have held the event loop for ``INLINE_BUDGET`` in a row, so a long
+transaction (an import) still lets the loop breathe between its statements.
 """
 
 from __future__ import annotations
