@@ -42,9 +42,7 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    wal = _use_wal(cursor)
-    if dbapi_connection.driver_connection is not None:
-        in_wal_mode(dbapi_connection.driver_connection, wal)
+    in_wal_mode(dbapi_connection.driver_connection, _use_wal(cursor))
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     # Deleted rows are overwritten with zeros, not left readable in free pages (/delete).
@@ -77,15 +75,11 @@ def _begin(connection: Any) -> None:
     everything else begins a plain (deferred) transaction, and AUTOCOMMIT none at all."""
     options = connection.get_execution_options()
     if options.get("isolation_level") == "AUTOCOMMIT":
-        driver = connection.connection.driver_connection
-        if driver is not None:
-            holding_write_lock(driver, False)
+        holding_write_lock(connection.connection.driver_connection, False)
         return
     writer = bool(options.get(WRITER))
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
-    driver = connection.connection.driver_connection
-    if driver is not None:
-        holding_write_lock(driver, writer)
+    holding_write_lock(connection.connection.driver_connection, writer)
 
 
 def _off_the_loop(
@@ -99,9 +93,7 @@ def _off_the_loop(
     """A statement marked :data:`~bot.storage.sqlite_driver.OFF_THE_LOOP` goes to
     aiosqlite's thread."""
     if context is not None and context.execution_options.get(OFF_THE_LOOP):
-        driver = connection.connection.driver_connection
-        if driver is not None:
-            send_off_the_loop(driver)
+        send_off_the_loop(connection.connection.driver_connection)
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
